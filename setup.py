@@ -1,0 +1,53 @@
+"""ssgm-zoo: semi-supervised deep generative models with pretrained checkpoints."""
+
+import pathlib
+import re
+
+from setuptools import find_packages, setup
+
+HERE = pathlib.Path(__file__).parent
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"', (HERE / "ssgm_zoo" / "version.py").read_text(), re.M
+).group(1)
+
+setup(
+    name="ssgm-zoo",
+    version=VERSION,
+    description=(
+        "Keras 3 model zoo of semi-supervised deep generative models "
+        "(Kingma et al. 2014 M1/M2/M1+M2, Improved GAN, GON) with pretrained checkpoints."
+    ),
+    long_description=(HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["ssgm_zoo", "ssgm_zoo.*"]),
+    include_package_data=True,
+    package_data={"ssgm_zoo": ["zoo/entries/*.json", "zoo/mirror/*/*"]},
+    install_requires=[
+        "tensorflow>=2.16",
+        "keras>=3.3",
+        # TFP's `tf` extra pulls tf-keras, which TFP needs on TF 2.16+.
+        "tensorflow-probability[tf]>=0.24",
+        "tensorflow-datasets>=4.9",
+        "absl-py>=1.0",
+        "huggingface-hub>=0.23",
+        "ml-collections>=0.1.1",
+        "numpy>=1.24",
+        "h5py>=3.7",
+        "pillow>=9.0",
+        "matplotlib>=3.7",
+    ],
+    extras_require={
+        # The JAX backend. TFP's released JAX substrate lags current jax: see
+        # README ("Running on JAX") for installing tfp-nightly next to it.
+        "jax": ["jax>=0.4.30"],
+        "svhn": ["scipy>=1.9"],
+        "test": ["pytest>=7", "scipy>=1.9", "jax>=0.4.30"],
+    },
+    entry_points={"console_scripts": ["ssgm-zoo=ssgm_zoo.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

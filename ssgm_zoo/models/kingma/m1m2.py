@@ -1,0 +1,83 @@
+"""M1+M2: M2 trained on the latent space of a frozen, pretrained M1 (Kingma et al. 2014, 2.3)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from ssgm_zoo.models.kingma import elbo
+from ssgm_zoo.models.kingma.m1 import M1
+from ssgm_zoo.models.kingma.m2 import M2
+
+__all__ = ["M1M2"]
+
+
+@keras.saving.register_keras_serializable(package="ssgm_zoo")
+class M1M2(M2):
+    """The stacked model: images -> z1 ~ q(z1|x) of a frozen M1 -> a Gaussian M2 on z1.
+
+    Training features are resampled from q(z1|x) every minibatch; at test time
+    the mean of q(z1|x) is used. Only the dimensions of z1 listed in
+    ``feature_indices`` reach M2 (the authors keep those whose q-means vary
+    across the data, ``M1.active_dimensions``). p(z1|y,z2) is Gaussian with a
+    learned per-dimension log-variance.
+
+    Args:
+        m1: a trained ``M1`` (or its serialized config); it is frozen.
+        feature_indices: the z1 dimensions fed to M2.
+        **kwargs: ``M2`` arguments (``data_shape`` and ``likelihood`` are set here).
+
+    Example:
+    >>> m1 = M1(latent_dim=8, hidden_units=(32,))
+    >>> model = M1M2(m1, feature_indices=[0, 2, 5], hidden_units=(16,), latent_dim=4)
+    >>> model.classify(np.zeros((3, 28, 28, 1))).shape
+    (3,)
+    """
+
+    def __init__(self, m1, feature_indices, **kwargs):
+        if isinstance(m1, dict):
+            m1 = keras.saving.deserialize_keras_object(m1)
+        kwargs.pop("data_shape", None)
+        kwargs.pop("likelihood", None)
+        self.feature_indices = [int(i) for i in feature_indices]
+        if not self.feature_indices:
+            raise ValueError("feature_indices is empty: M2 needs at least one z1 dimension.")
+        if max(self.feature_indices) >= m1.latent_dim or min(self.feature_indices) < 0:
+            raise ValueError(f"feature_indices must lie in [0, {m1.latent_dim}).")
+        super().__init__(data_shape=(len(self.feature_indices),), likelihood="gaussian", **kwargs)
+        self.m1 = m1
+        self.m1.trainable = False
+        self.image_shape = m1.image_shape
+
+    def features(self, x, training=False):
+        """z1 features of images: a sample of q(z1|x) when training, else its mean."""
+        mean, log_var = self.m1.encode(x)
+        if training:
+            mean = elbo.reparameterized_sample(mean, log_var, self.seed_generator)
+        return ops.stop_gradient(ops.take(mean, self.feature_indices, axis=1))
+
+    def decode_mean(self, z, labels):
+        """Images: the M1 decoder applied to the mean of p(z1|y, z2).
+
+        z1 dimensions that M2 does not model are set to their prior mean, 0.
+        """
+        z1_kept = super().decode_mean(z, labels)
+        z1 = np.zeros((int(ops.shape(z1_kept)[0]), self.m1.latent_dim), "float32")
+        z1[:, self.feature_indices] = ops.convert_to_numpy(z1_kept)
+        return self.m1.decode(z1)
+
+    def to_images(self, decoded):
+        return decoded
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("data_shape", "likelihood"):
+            config.pop(key)
+        config["m1"] = keras.saving.serialize_keras_object(self.m1)
+        config["feature_indices"] = list(self.feature_indices)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["m1"] = keras.saving.deserialize_keras_object(config["m1"])
+        return cls(**config)

@@ -1,0 +1,225 @@
+"""M2: the generative semi-supervised model (Kingma et al. 2014, section 2.2)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from ssgm_zoo.models.base import ZooModel
+from ssgm_zoo.models.kingma import elbo
+from ssgm_zoo.models.kingma.m1 import binarize
+from ssgm_zoo.models.kingma.networks import MLP, GaussianHead, flatten
+
+__all__ = ["M2"]
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+
+
+@keras.saving.register_keras_serializable(package="ssgm_zoo")
+class M2(ZooModel):
+    """p(x|y,z) p(y) p(z) with inference networks q(z|x,y) and q(y|x).
+
+    The objective is eq. 9 of the paper, normalised per training example:
+
+        J_alpha = sum_labeled -L(x, y) + sum_unlabeled -U(x)
+                  + alpha * N_total/N_labeled * sum_labeled -log q(y|x)
+
+    where L is the labeled bound (eq. 6), U the unlabeled bound with y summed
+    out exactly over the classes (eq. 7), and the classification weight is
+    ``alpha`` scaled by the ratio of total to labeled examples as in the
+    authors' code. Minibatch means stand in for the sums.
+
+    Args:
+        data_shape: shape of one input: ``(28, 28, 1)`` images, or ``(d,)`` features.
+        num_classes: number of classes.
+        latent_dim: dimension of z.
+        hidden_units: hidden layer sizes of each network.
+        likelihood: ``"bernoulli"`` for binarised images, ``"gaussian"`` for
+            real features (M1+M2's p(z1|y,z2), learned per-dimension variance).
+        alpha: the classification weight before scaling (0.1).
+        num_labeled: labeled examples in the training set.
+        num_unlabeled: unlabeled examples in the training set.
+        activation: hidden activation (softplus).
+        init_std: standard deviation of the initial weights (1e-3).
+        weight_prior: add the authors' N(0, I) prior on the weights.
+        seed: seeds initialisation and the model's random state.
+
+    Example:
+    >>> model = M2(hidden_units=(32,), latent_dim=4)
+    >>> model.sample(labels=[0, 1], seed=0).shape
+    (2, 28, 28, 1)
+    """
+
+    def __init__(self, data_shape=(28, 28, 1), num_classes=10, latent_dim=50,
+                 hidden_units=(500,), likelihood="bernoulli", alpha=0.1, num_labeled=100,
+                 num_unlabeled=50000, activation="softplus", init_std=1e-3, weight_prior=True,
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
+        if num_labeled < 1 or num_unlabeled < 0:
+            raise ValueError("num_labeled must be >= 1 and num_unlabeled >= 0.")
+        self.data_shape = tuple(int(s) for s in data_shape)
+        self.data_dim = int(np.prod(self.data_shape))
+        self.num_classes = int(num_classes)
+        self.latent_dim = int(latent_dim)
+        self.hidden_units = tuple(int(u) for u in hidden_units)
+        self.likelihood = likelihood
+        self.alpha = float(alpha)
+        self.num_labeled = int(num_labeled)
+        self.num_unlabeled = int(num_unlabeled)
+        self.activation = activation
+        self.init_std = float(init_std)
+        self.weight_prior = bool(weight_prior)
+        self.seed = seed
+        s = None if seed is None else int(seed) * 1000
+        d, k, h = self.data_dim, self.num_classes, self.hidden_units
+        self.classifier = MLP(d, h, activation, output_dim=k, init_std=init_std, seed=s,
+                              name="classifier")
+        self.encoder = GaussianHead(d + k, h, self.latent_dim, activation, init_std,
+                                    seed=None if s is None else s + 300, name="encoder")
+        self.decoder = MLP(self.latent_dim + k, h[::-1], activation, output_dim=d,
+                           init_std=init_std, seed=None if s is None else s + 600,
+                           name="decoder")
+        if likelihood == "gaussian":
+            self.decoder_log_var = self.add_weight(shape=(d,), initializer="zeros",
+                                                   name="decoder_log_var")
+        self.seed_generator = keras.random.SeedGenerator(0 if seed is None else int(seed))
+        self.built = True
+
+    # -- inputs ---------------------------------------------------------------
+    def features(self, x, training=False):
+        """The vectors the model is a density over. Images: flattened, and
+        dynamically binarised when training with a Bernoulli likelihood."""
+        x = flatten(ops.convert_to_tensor(x, "float32"))
+        if training and self.likelihood == "bernoulli":
+            x = binarize(x, self.seed_generator)
+        return x
+
+    # -- the bounds -----------------------------------------------------------
+    def class_logits(self, x, training=False):
+        """Logits of q(y|x)."""
+        return self.classifier(self.features(x, training=training))
+
+    def _decode(self, z, y_onehot):
+        return self.decoder(ops.concatenate([z, y_onehot], axis=-1))
+
+    def _log_likelihood(self, x, decoded):
+        if self.likelihood == "bernoulli":
+            return elbo.bernoulli_log_likelihood(x, decoded)
+        log_var = ops.broadcast_to(self.decoder_log_var, ops.shape(decoded))
+        return elbo.gaussian_log_likelihood(x, decoded, log_var)
+
+    def labeled_bound(self, x, y_onehot, eps):
+        """L(x, y) = E_q(z|x,y)[log p(x|y,z)] + log p(y) - KL(q(z|x,y) || p(z)) (eq. 6).
+
+        Args:
+            x: feature vectors ``[B, D]``.
+            y_onehot: one-hot labels ``[B, K]``.
+            eps: standard normal noise ``[B, latent_dim]`` for the reparameterised z.
+        """
+        mean, log_var = self.encoder(ops.concatenate([x, y_onehot], axis=-1))
+        z = mean + ops.exp(0.5 * log_var) * eps
+        log_px = self._log_likelihood(x, self._decode(z, y_onehot))
+        log_py = -np.log(self.num_classes)  # uniform p(y)
+        return log_px + log_py - elbo.gaussian_kl_to_standard_normal(mean, log_var)
+
+    def unlabeled_bound(self, x, eps, logits=None):
+        """U(x) = sum_y q(y|x) L(x, y) + H(q(y|x)) (eq. 7), y summed out exactly.
+
+        Args:
+            x: feature vectors ``[B, D]``.
+            eps: noise ``[B, K, latent_dim]``, one draw per (example, class).
+            logits: q(y|x) logits if already computed.
+        """
+        b, k = ops.shape(x)[0], self.num_classes
+        logits = self.classifier(x) if logits is None else logits
+        # Every example paired with every class: rows (i, y) in example-major order.
+        x_all = ops.repeat(x, k, axis=0)
+        y_all = ops.tile(ops.eye(k, dtype=x.dtype), (b, 1))
+        bounds = ops.reshape(
+            self.labeled_bound(x_all, y_all, ops.reshape(eps, (-1, self.latent_dim))), (b, k))
+        q = ops.softmax(logits, axis=-1)
+        return ops.sum(q * bounds, axis=-1) + elbo.categorical_entropy(logits)
+
+    def _noise(self, *batch_shape):
+        return keras.random.normal((*batch_shape, self.latent_dim), seed=self.seed_generator)
+
+    # -- the engine's protocol ------------------------------------------------
+    def compute_objective(self, name, batch, training=True):
+        x_l = self.features(batch["labeled"]["x"], training=True)
+        y_l = ops.one_hot(ops.cast(batch["labeled"]["y"], "int32"), self.num_classes)
+        x_u = self.features(batch["unlabeled"]["x"], training=True)
+        n_l, n_u = self.num_labeled, self.num_unlabeled
+        total = n_l + n_u
+
+        labeled = self.labeled_bound(x_l, y_l, self._noise(ops.shape(x_l)[0]))
+        unlabeled = self.unlabeled_bound(x_u, self._noise(ops.shape(x_u)[0], self.num_classes))
+        logits_l = self.classifier(x_l)
+        log_q_y = ops.sum(y_l * ops.log_softmax(logits_l, axis=-1), axis=-1)
+
+        loss = ((n_l / total) * -ops.mean(labeled) + (n_u / total) * -ops.mean(unlabeled)
+                + self.alpha * -ops.mean(log_q_y))
+        if self.weight_prior:
+            loss += elbo.weight_prior_penalty(self.trainable_weights) / total
+        accuracy = ops.mean(ops.cast(ops.argmax(logits_l, -1) == ops.argmax(y_l, -1), "float32"))
+        return loss, {"labeled_bound": ops.mean(labeled), "unlabeled_bound": ops.mean(unlabeled),
+                      "classification_nll": -ops.mean(log_q_y), "labeled_accuracy": accuracy}
+
+    # -- users ----------------------------------------------------------------
+    def call(self, x):
+        return self.class_logits(x)
+
+    def decode_mean(self, z, labels):
+        """Mean of p(x|y,z): pixel probabilities (Bernoulli) or feature means (Gaussian)."""
+        y = ops.one_hot(ops.convert_to_tensor(labels, "int32"), self.num_classes)
+        decoded = self._decode(ops.convert_to_tensor(z, "float32"), y)
+        return ops.sigmoid(decoded) if self.likelihood == "bernoulli" else decoded
+
+    def to_images(self, decoded):
+        return ops.reshape(decoded, (-1, *self.data_shape))
+
+    def sample(self, labels, z=None, seed=None):
+        """Class-conditional samples: the mean of p(x|y, z) for each label.
+
+        Args:
+            labels: class of each sample.
+            z: latent codes ``[len(labels), latent_dim]``; drawn from N(0, I) if None.
+            seed: seed for z.
+
+        Returns:
+            numpy images ``[len(labels), *image shape]``.
+        """
+        labels = np.asarray(labels, "int32")
+        if z is None:
+            z = keras.random.normal((len(labels), self.latent_dim), seed=seed)
+        return ops.convert_to_numpy(self.to_images(self.decode_mean(z, labels)))
+
+    def analogies(self, num_styles, seed=None):
+        """The paper's figure 1 grid: ``num_styles`` z's, each decoded with every class.
+
+        Returns:
+            numpy images ``[num_styles, num_classes, *image shape]``.
+        """
+        z = keras.random.normal((int(num_styles), self.latent_dim), seed=seed)
+        z = ops.repeat(z, self.num_classes, axis=0)
+        labels = np.tile(np.arange(self.num_classes), int(num_styles))
+        images = self.sample(labels, z=z)
+        return images.reshape(int(num_styles), self.num_classes, *images.shape[1:])
+
+    def reconstruct(self, x, labels=None):
+        """Mean of p(x|y, z) at z = mean of q(z|x, y); y = argmax q(y|x) if not given."""
+        features = self.features(x)
+        if labels is None:
+            labels = ops.argmax(self.classifier(features), axis=-1)
+        y = ops.one_hot(ops.convert_to_tensor(labels, "int32"), self.num_classes)
+        mean, _ = self.encoder(ops.concatenate([features, y], axis=-1))
+        return ops.convert_to_numpy(self.to_images(self.decode_mean(mean, labels)))
+
+    def get_config(self):
+        return {**super().get_config(), "data_shape": list(self.data_shape),
+                "num_classes": self.num_classes, "latent_dim": self.latent_dim,
+                "hidden_units": list(self.hidden_units), "likelihood": self.likelihood,
+                "alpha": self.alpha, "num_labeled": self.num_labeled,
+                "num_unlabeled": self.num_unlabeled, "activation": self.activation,
+                "init_std": self.init_std, "weight_prior": self.weight_prior,
+                "seed": self.seed}

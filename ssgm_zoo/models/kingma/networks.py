@@ -1,0 +1,108 @@
+"""Multilayer perceptrons of the Kingma et al. 2014 models, built eagerly."""
+
+import keras
+from keras import ops
+
+__all__ = ["MLP", "GaussianHead"]
+
+
+def _initializer(init_std, seed):
+    # The authors' code draws every weight from N(0, init_std^2) (init_sd=1e-3).
+    return keras.initializers.RandomNormal(stddev=init_std, seed=seed)
+
+
+@keras.saving.register_keras_serializable(package="ssgm_zoo")
+class MLP(keras.layers.Layer):
+    """Dense layers with a shared activation, weights created at construction.
+
+    Args:
+        input_dim: size of the input vector.
+        units: hidden layer sizes, then the output size if ``output_dim``.
+        activation: activation of the hidden layers (softplus in the paper).
+        output_dim: size of a final linear layer, or None for none.
+        init_std: standard deviation of the initial weights.
+        seed: initializer seed.
+    """
+
+    def __init__(self, input_dim, units, activation="softplus", output_dim=None,
+                 init_std=1e-3, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim = int(input_dim)
+        self.units = tuple(int(u) for u in units)
+        self.activation = activation
+        self.output_dim = output_dim
+        self.init_std = float(init_std)
+        self.seed = seed
+        self.hidden = []
+        size = self.input_dim
+        for i, width in enumerate(self.units):
+            layer = keras.layers.Dense(
+                width, activation=activation, name=f"hidden_{i}",
+                kernel_initializer=_initializer(init_std, None if seed is None else seed + i))
+            layer.build((None, size))
+            self.hidden.append(layer)
+            size = width
+        self.output_layer = None
+        if output_dim is not None:
+            self.output_layer = keras.layers.Dense(
+                int(output_dim), name="output",
+                kernel_initializer=_initializer(init_std, None if seed is None else seed + 100))
+            self.output_layer.build((None, size))
+        self.output_size = size if output_dim is None else int(output_dim)
+        self.built = True
+
+    def call(self, x):
+        for layer in self.hidden:
+            x = layer(x)
+        return x if self.output_layer is None else self.output_layer(x)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "units": list(self.units),
+                "activation": self.activation, "output_dim": self.output_dim,
+                "init_std": self.init_std, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="ssgm_zoo")
+class GaussianHead(keras.layers.Layer):
+    """A diagonal Gaussian q(z|.): an MLP then linear ``mean`` and ``log_var`` layers.
+
+    Args:
+        input_dim: size of the input vector.
+        units: hidden layer sizes.
+        latent_dim: dimension of z.
+        activation: hidden activation.
+        init_std: standard deviation of the initial weights.
+        seed: initializer seed.
+    """
+
+    def __init__(self, input_dim, units, latent_dim, activation="softplus", init_std=1e-3,
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim = int(input_dim)
+        self.units = tuple(int(u) for u in units)
+        self.latent_dim = int(latent_dim)
+        self.activation = activation
+        self.init_std = float(init_std)
+        self.seed = seed
+        self.body = MLP(input_dim, units, activation, init_std=init_std, seed=seed, name="body")
+        self.mean = keras.layers.Dense(latent_dim, name="mean",
+                                       kernel_initializer=_initializer(init_std, seed))
+        self.log_var = keras.layers.Dense(latent_dim, name="log_var",
+                                          kernel_initializer=_initializer(init_std, seed))
+        self.mean.build((None, self.body.output_size))
+        self.log_var.build((None, self.body.output_size))
+        self.built = True
+
+    def call(self, x):
+        h = self.body(x)
+        return self.mean(h), self.log_var(h)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "units": list(self.units),
+                "latent_dim": self.latent_dim, "activation": self.activation,
+                "init_std": self.init_std, "seed": self.seed}
+
+
+def flatten(x):
+    """[N, H, W, C] images (or already flat vectors) to [N, D]."""
+    return ops.reshape(x, (ops.shape(x)[0], -1))

@@ -1,0 +1,595 @@
+"""The training engine shared by every model family.
+
+One ``Trainer`` runs any ``ssgm_zoo`` model on Keras's TensorFlow or JAX
+backend, compiled with XLA on both. It is the only module with backend-specific
+code: models describe *what* to optimise through a small protocol (see
+``ssgm_zoo.models.base.ZooModel``), the engine decides *how*.
+
+What it does:
+  * Whole datasets sit on the accelerator. Each epoch the host draws only the
+    minibatch *indices* (a few KB) from a generator seeded by ``(seed, stream,
+    pass)``; the batches are gathered on the device inside the compiled step.
+    Index streams are stateless functions of the seed, so they are identical on
+    both backends and a resumed run sees exactly the batches it would have seen.
+  * Several objectives, each with its own optimizer, updated in order every
+    step (a GAN's discriminator then generator; a VAE has one).
+  * ``steps_per_execution`` steps per compiled call (``lax.scan`` on JAX, a
+    ``tf.while_loop`` under ``jit_compile`` on TensorFlow).
+  * Per-epoch progress bar, TensorBoard scalars, ``metrics.csv`` and
+    ``metrics.jsonl``, periodic evaluation, checkpoints and exact resume; a
+    non-finite loss stops the run with ``TrainingDivergedError`` and leaves the
+    last good checkpoint untouched.
+"""
+
+import csv
+import dataclasses
+import json
+import math
+import os
+import shutil
+import time
+
+import keras
+import numpy as np
+
+from ssgm_zoo.training.tensorboard import EventWriter
+
+__all__ = ["Trainer", "TrainingDivergedError", "batch_indices"]
+
+CHECKPOINT_DIR = "checkpoints"
+
+
+class TrainingDivergedError(RuntimeError):
+    """A loss became NaN or Inf; the last good checkpoint was kept."""
+
+
+def batch_indices(seed, stream, num_items, batch_size, start_step, num_steps):
+    """Minibatch indices of one data stream for steps ``[start_step, start_step + num_steps)``.
+
+    A stream is read as consecutive shuffled passes over its ``num_items``
+    items; pass ``p`` is a permutation drawn from a generator seeded by
+    ``(seed, stream, p)`` alone, so indices are reproducible on any machine and
+    backend and any step range can be produced without replaying earlier ones.
+
+    Args:
+        seed: the run's seed.
+        stream: an integer naming the stream (0 for the first, ...).
+        num_items: number of items in the stream.
+        batch_size: items per step.
+        start_step: first global step.
+        num_steps: number of steps.
+
+    Returns:
+        int32 array of shape ``[num_steps, batch_size]``.
+
+    Example:
+    >>> batch_indices(0, 0, num_items=4, batch_size=2, start_step=0, num_steps=2).shape
+    (2, 2)
+    """
+    first = start_step * batch_size
+    last = (start_step + num_steps) * batch_size
+    pieces = []
+    for pass_index in range(first // num_items, (last - 1) // num_items + 1):
+        rng = np.random.Generator(np.random.PCG64([seed, stream, pass_index]))
+        perm = rng.permutation(num_items)
+        lo = max(first - pass_index * num_items, 0)
+        hi = min(last - pass_index * num_items, num_items)
+        pieces.append(perm[lo:hi])
+    return np.concatenate(pieces).astype(np.int32).reshape(num_steps, batch_size)
+
+
+def _make_optimizer(spec):
+    spec = dict(spec)
+    name = spec.pop("name", "adam")
+    return keras.optimizers.get({"class_name": name, "config": spec})
+
+
+@dataclasses.dataclass
+class _Log:
+    """Where a run writes its per-epoch metrics."""
+
+    workdir: str
+
+    def __post_init__(self):
+        os.makedirs(self.workdir, exist_ok=True)
+        self.writer = EventWriter(os.path.join(self.workdir, "tensorboard"))
+
+    def write(self, record):
+        with open(os.path.join(self.workdir, "metrics.jsonl"), "a") as f:
+            f.write(json.dumps(record) + "\n")
+        self._write_csv(record)
+        self.writer.scalars(
+            record["step"],
+            {k: v for k, v in record.items() if k not in ("epoch", "step") and _is_number(v)},
+        )
+
+    def _write_csv(self, record):
+        path = os.path.join(self.workdir, "metrics.csv")
+        rows = []
+        if os.path.exists(path):
+            with open(path, newline="") as f:
+                rows = list(csv.DictReader(f))
+        rows.append(record)
+        fields = list(dict.fromkeys(k for row in rows for k in row))
+        tmp = path + ".tmp"
+        with open(tmp, "w", newline="") as f:
+            out = csv.DictWriter(f, fieldnames=fields)
+            out.writeheader()
+            out.writerows(rows)
+        os.replace(tmp, path)
+
+    def close(self):
+        self.writer.close()
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class Trainer:
+    """Trains a zoo model with minibatches gathered on the device.
+
+    Args:
+        model: a ``ZooModel`` (built: all variables exist).
+        train_data: ``{stream: {key: array}}``; e.g. ``{"unlabeled": {"x": X},
+            "labeled": {"x": Xl, "y": yl}}``. Every array of a stream has the
+            same first dimension. The model's ``compute_objective`` receives a
+            batch of the same structure.
+        batch_sizes: ``{stream: batch size}``.
+        steps_per_epoch: optimisation steps per epoch.
+        epochs: total number of epochs.
+        optimizer: a dict such as ``{"name": "adam", "learning_rate": 3e-4}``,
+            used for every objective, or ``{objective: dict}``.
+        seed: seeds the index streams and the model's random state.
+        eval_data: ``{split: {"x": X, "y": y}}`` evaluated with
+            ``model.evaluation_sums``.
+        eval_every: evaluate every this many epochs (and after the last).
+        eval_batch_size: batch size for evaluation.
+        workdir: where logs and checkpoints go; ``None`` keeps nothing on disk.
+        checkpoint_every: checkpoint every this many epochs (and after the last).
+        keep_checkpoints: how many recent checkpoints to keep.
+        steps_per_execution: steps per compiled call.
+        jit_compile: compile with XLA.
+        verbose: 1 for a progress bar, 0 for none.
+        fingerprint: any JSON value identifying the run's configuration; a
+            resume with a different fingerprint is refused.
+
+    Example:
+    >>> trainer = Trainer(model, train_data={"unlabeled": {"x": x}},
+    ...                   batch_sizes={"unlabeled": 100}, steps_per_epoch=10,
+    ...                   epochs=2, optimizer={"learning_rate": 1e-3}, seed=0,
+    ...                   workdir=None)  # doctest: +SKIP
+    >>> history = trainer.fit()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model,
+        *,
+        train_data,
+        batch_sizes,
+        steps_per_epoch,
+        epochs,
+        optimizer,
+        seed,
+        eval_data=None,
+        eval_every=1,
+        eval_batch_size=1000,
+        workdir=None,
+        checkpoint_every=1,
+        keep_checkpoints=2,
+        steps_per_execution=1,
+        jit_compile=True,
+        verbose=1,
+        fingerprint=None,
+    ):
+        self.backend = keras.backend.backend()
+        if self.backend not in ("tensorflow", "jax"):
+            raise ValueError(f"The engine runs on 'tensorflow' or 'jax', not {self.backend!r}.")
+        if set(train_data) != set(batch_sizes):
+            raise ValueError(
+                f"train_data streams {sorted(train_data)} and batch_sizes "
+                f"{sorted(batch_sizes)} must name the same streams."
+            )
+        for name, arrays in train_data.items():
+            sizes = {key: len(a) for key, a in arrays.items()}
+            if len(set(sizes.values())) != 1:
+                raise ValueError(f"Arrays of stream {name!r} differ in length: {sizes}.")
+        if steps_per_epoch < 1 or epochs < 0 or steps_per_execution < 1:
+            raise ValueError("steps_per_epoch and steps_per_execution must be >= 1, epochs >= 0.")
+        self.model = model
+        self.streams = sorted(train_data)
+        self.num_items = {s: len(next(iter(train_data[s].values()))) for s in self.streams}
+        self.batch_sizes = dict(batch_sizes)
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.epochs = int(epochs)
+        self.seed = int(seed)
+        self.eval_every = int(eval_every)
+        self.eval_batch_size = int(eval_batch_size)
+        self.workdir = workdir
+        self.checkpoint_every = int(checkpoint_every)
+        self.keep_checkpoints = int(keep_checkpoints)
+        self.steps_per_execution = min(int(steps_per_execution), self.steps_per_epoch)
+        self.jit_compile = jit_compile
+        self.verbose = verbose
+        self.fingerprint = fingerprint
+        self.history = []
+        self.epoch = 0  # epochs completed
+
+        # Whole datasets go to the device once.
+        to_device = keras.ops.convert_to_tensor
+        self._data = {s: {k: to_device(v) for k, v in train_data[s].items()} for s in self.streams}
+        self._eval_data = {
+            split: {k: to_device(v) for k, v in arrays.items()}
+            for split, arrays in (eval_data or {}).items()
+        }
+
+        objectives = tuple(model.objectives)
+        if isinstance(optimizer, dict) and set(optimizer) == set(objectives) and all(
+            isinstance(v, dict) for v in optimizer.values()
+        ):
+            specs = optimizer
+        else:
+            specs = {name: optimizer for name in objectives}
+        self.objectives = objectives
+        self.optimizers = [_make_optimizer(specs[name]) for name in objectives]
+        self._objective_variables = [list(model.objective_variables(n)) for n in objectives]
+        for opt, variables in zip(self.optimizers, self._objective_variables):
+            opt.build(variables)
+        model.reset_random_state(self.seed)
+        self._build_steps()
+
+    # ------------------------------------------------------------------
+    # Compiled steps (the backend-specific part).
+    # ------------------------------------------------------------------
+    def _gather(self, data, indices, i):
+        ops = keras.ops
+        return {
+            s: {k: ops.take(v, indices[s][i], axis=0) for k, v in data[s].items()}
+            for s in self.streams
+        }
+
+    def _build_steps(self):
+        if self.backend == "jax":
+            self._build_jax()
+        else:
+            self._build_tensorflow()
+
+    def _build_tensorflow(self):
+        import tensorflow as tf
+
+        model = self.model
+
+        def one_step(batch):
+            metrics = {}
+            for name, opt, variables in zip(
+                self.objectives, self.optimizers, self._objective_variables
+            ):
+                with tf.GradientTape() as tape:
+                    loss, terms = model.compute_objective(name, batch, training=True)
+                grads = tape.gradient(loss, variables)
+                opt.apply(grads, variables)
+                metrics.update(self._name_metrics(name, loss, terms))
+            return metrics
+
+        # The metric names, found by tracing (nothing runs, no state moves).
+        def probe(data, indices):
+            return one_step_metrics(self._gather(data, indices, 0))
+
+        def one_step_metrics(batch):
+            metrics = {}
+            for name in self.objectives:
+                loss, terms = model.compute_objective(name, batch, training=True)
+                metrics.update(self._name_metrics(name, loss, terms))
+            return metrics
+
+        def chunk(data, indices):
+            num = tf.shape(indices[self.streams[0]])[0]
+            sums = {k: tf.zeros((), "float32") for k in self._metric_names}
+            for i in tf.range(num):
+                metrics = one_step(self._gather(data, indices, i))
+                sums = {k: sums[k] + tf.cast(metrics[k], "float32") for k in sums}
+            return {k: v / tf.cast(num, "float32") for k, v in sums.items()}
+
+        specs = self._index_specs(tf)
+        data_spec = tf.nest.map_structure(tf.TensorSpec.from_tensor, self._data)
+        self._metric_names = sorted(
+            tf.function(probe).get_concrete_function(data_spec, specs).structured_outputs
+        )
+        self._tf_chunk = tf.function(chunk, jit_compile=self.jit_compile)
+
+        def evaluate(batch):
+            return model.evaluation_sums(batch)
+
+        self._tf_eval = tf.function(evaluate, jit_compile=self.jit_compile)
+
+    def _index_specs(self, tf):
+        return {s: tf.TensorSpec([None, self.batch_sizes[s]], tf.int32) for s in self.streams}
+
+    def _build_jax(self):
+        import jax
+
+        model = self.model
+        trainable = model.trainable_variables
+        non_trainable = model.non_trainable_variables
+        position = {id(v): i for i, v in enumerate(trainable)}
+        objective_positions = [[position[id(v)] for v in vs] for vs in self._objective_variables]
+
+        def run(name, train_values, non_train_values, batch):
+            mapping = list(zip(trainable, train_values)) + list(zip(non_trainable, non_train_values))
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                loss, terms = model.compute_objective(name, batch, training=True)
+            updated = [scope.get_current_value(v) for v in non_trainable]
+            updated = [o if n is None else n for n, o in zip(updated, non_train_values)]
+            return loss, (terms, updated)
+
+        def one_step(state, batch):
+            train_values, non_train_values, opt_values = state
+            train_values, opt_values = list(train_values), list(opt_values)
+            metrics = {}
+            for k, (name, opt) in enumerate(zip(self.objectives, self.optimizers)):
+                where = objective_positions[k]
+
+                def loss_fn(sub, train_values, non_train_values):
+                    full = list(train_values)
+                    for j, i in enumerate(where):
+                        full[i] = sub[j]
+                    return run(name, full, non_train_values, batch)
+
+                sub = [train_values[i] for i in where]
+                (loss, (terms, non_train_values)), grads = jax.value_and_grad(
+                    loss_fn, has_aux=True
+                )(sub, train_values, non_train_values)
+                new_sub, opt_values[k] = opt.stateless_apply(opt_values[k], grads, sub)
+                for j, i in enumerate(where):
+                    train_values[i] = new_sub[j]
+                metrics.update(self._name_metrics(name, loss, terms))
+            return (train_values, non_train_values, opt_values), metrics
+
+        def chunk(state, data, indices):
+            def body(state, step_indices):
+                batch = {
+                    s: {k: jax.numpy.take(v, step_indices[s], axis=0) for k, v in data[s].items()}
+                    for s in self.streams
+                }
+                return one_step(state, batch)
+
+            state, metrics = jax.lax.scan(body, state, indices)
+            return state, jax.tree_util.tree_map(lambda m: m.astype("float32").mean(), metrics)
+
+        def evaluate(train_values, non_train_values, batch):
+            mapping = list(zip(trainable, train_values)) + list(zip(non_trainable, non_train_values))
+            with keras.StatelessScope(state_mapping=mapping):
+                return model.evaluation_sums(batch)
+
+        jit = jax.jit if self.jit_compile else (lambda f, **kw: f)
+        self._jax_chunk = jit(chunk, donate_argnums=(0,))
+        self._jax_eval = jit(evaluate)
+
+    def _name_metrics(self, name, loss, terms):
+        prefix = "" if len(self.objectives) == 1 else f"{name}_"
+        metrics = {f"{prefix}loss": loss}
+        metrics.update({f"{prefix}{k}": v for k, v in terms.items()})
+        return metrics
+
+    def _jax_state(self):
+        return (
+            [v.value for v in self.model.trainable_variables],
+            [v.value for v in self.model.non_trainable_variables],
+            [[v.value for v in opt.variables] for opt in self.optimizers],
+        )
+
+    def _jax_assign(self, state):
+        train_values, non_train_values, opt_values = state
+        for v, x in zip(self.model.trainable_variables, train_values):
+            v.assign(x)
+        for v, x in zip(self.model.non_trainable_variables, non_train_values):
+            v.assign(x)
+        for opt, values in zip(self.optimizers, opt_values):
+            for v, x in zip(opt.variables, values):
+                v.assign(x)
+
+    # ------------------------------------------------------------------
+    # The loop.
+    # ------------------------------------------------------------------
+    def _indices(self, start_step, num_steps):
+        return {
+            s: batch_indices(
+                self.seed, n, self.num_items[s], self.batch_sizes[s], start_step, num_steps
+            )
+            for n, s in enumerate(self.streams)
+        }
+
+    def fit(self):
+        """Trains up to ``epochs``, resuming from the latest checkpoint in ``workdir``.
+
+        Returns:
+            The list of per-epoch metric records (also in ``metrics.jsonl``).
+
+        Raises:
+            TrainingDivergedError: a loss became NaN or Inf.
+        """
+        self.restore()
+        log = _Log(self.workdir) if self.workdir else None
+        try:
+            while self.epoch < self.epochs:
+                record = self._train_epoch()
+                if record is None:
+                    continue
+                if log:
+                    log.write(record)
+                self.history.append(record)
+                last = self.epoch == self.epochs
+                if self.workdir and (last or self.epoch % self.checkpoint_every == 0):
+                    self.save_checkpoint()
+        finally:
+            if log:
+                log.close()
+        return self.history
+
+    def _train_epoch(self):
+        epoch = self.epoch
+        start_step = epoch * self.steps_per_epoch
+        bar = keras.utils.Progbar(self.steps_per_epoch, verbose=self.verbose) if self.verbose else None
+        if bar is not None:
+            print(f"Epoch {epoch + 1}/{self.epochs}")
+        state = self._jax_state() if self.backend == "jax" else None
+        started = time.perf_counter()
+        done = 0
+        sums = {}
+        while done < self.steps_per_epoch:
+            num = min(self.steps_per_execution, self.steps_per_epoch - done)
+            indices = self._indices(start_step + done, num)
+            if self.backend == "jax":
+                state, metrics = self._jax_chunk(state, self._data, indices)
+            else:
+                metrics = self._tf_chunk(self._data, indices)
+            metrics = {k: float(v) for k, v in metrics.items()}
+            bad = [k for k, v in metrics.items() if not math.isfinite(v)]
+            if bad:
+                raise TrainingDivergedError(
+                    f"Non-finite {', '.join(bad)} at epoch {epoch + 1}, steps "
+                    f"{start_step + done}-{start_step + done + num}: {metrics}. Training "
+                    f"stopped; the last good checkpoint "
+                    f"({self.latest_checkpoint() or 'none written yet'}) was kept. "
+                    "Lower the learning rate or check the data."
+                )
+            for k, v in metrics.items():
+                sums[k] = sums.get(k, 0.0) + v * num
+            done += num
+            if bar is not None:
+                bar.update(done, values=list(metrics.items()))
+        if self.backend == "jax":
+            self._jax_assign(state)
+        seconds = time.perf_counter() - started
+        self.epoch += 1
+        record = {"epoch": self.epoch, "step": self.epoch * self.steps_per_epoch}
+        record.update({f"train_{k}": v / self.steps_per_epoch for k, v in sums.items()})
+        record["epoch_seconds"] = seconds
+        if self._eval_data and (self.epoch % self.eval_every == 0 or self.epoch == self.epochs):
+            for split in sorted(self._eval_data):
+                record.update({f"{split}_{k}": v for k, v in self.evaluate(split).items()})
+        return record
+
+    def evaluate(self, split):
+        """Evaluates on a split of ``eval_data`` without moving the training random state.
+
+        Returns:
+            ``{metric: value}`` from the model's ``evaluation_sums`` (see
+            ``ZooModel.finalize_evaluation``).
+        """
+        arrays = self._eval_data[split]
+        n = int(keras.ops.shape(next(iter(arrays.values())))[0])
+        totals = {}
+        saved = [v.value for v in self.model.non_trainable_variables]
+        if self.backend == "jax":
+            train_values = [v.value for v in self.model.trainable_variables]
+        for lo in range(0, n, self.eval_batch_size):
+            batch = {k: v[lo : lo + self.eval_batch_size] for k, v in arrays.items()}
+            if self.backend == "jax":
+                sums = self._jax_eval(train_values, saved, batch)
+            else:
+                sums = self._tf_eval(batch)
+            for k, v in sums.items():
+                totals[k] = totals.get(k, 0.0) + float(v)
+        if self.backend == "tensorflow":
+            # Evaluation draws from the model's seed generators; put them back so
+            # that how often one evaluates never changes the training run.
+            for v, x in zip(self.model.non_trainable_variables, saved):
+                v.assign(x)
+        return self.model.finalize_evaluation(totals)
+
+    # ------------------------------------------------------------------
+    # Checkpoints.
+    # ------------------------------------------------------------------
+    def _checkpoint_root(self):
+        return os.path.join(self.workdir, CHECKPOINT_DIR)
+
+    def latest_checkpoint(self):
+        """Path of the newest complete checkpoint in ``workdir``, or None."""
+        if not self.workdir:
+            return None
+        root = self._checkpoint_root()
+        if not os.path.isdir(root):
+            return None
+        done = sorted(
+            d for d in os.listdir(root)
+            if d.startswith("epoch_") and os.path.exists(os.path.join(root, d, "trainer.json"))
+        )
+        return os.path.join(root, done[-1]) if done else None
+
+    def save_checkpoint(self):
+        """Writes the full training state (model, optimizers, counters) atomically."""
+        root = self._checkpoint_root()
+        os.makedirs(root, exist_ok=True)
+        final = os.path.join(root, f"epoch_{self.epoch:06d}")
+        tmp = final + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        arrays = {f"model/{i:05d}": np.asarray(v.value) for i, v in enumerate(self.model.variables)}
+        for k, opt in enumerate(self.optimizers):
+            for i, v in enumerate(opt.variables):
+                arrays[f"optimizer{k}/{i:05d}"] = np.asarray(v.value)
+        np.savez(os.path.join(tmp, "state.npz"), **arrays)
+        state = {
+            "epoch": self.epoch,
+            "step": self.epoch * self.steps_per_epoch,
+            "seed": self.seed,
+            "backend": self.backend,
+            "fingerprint": self.fingerprint,
+            "history": self.history,
+        }
+        with open(os.path.join(tmp, "trainer.json"), "w") as f:
+            json.dump(state, f, indent=1)
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        old = sorted(d for d in os.listdir(root) if d.startswith("epoch_") and not d.endswith(".tmp"))
+        for d in old[: -self.keep_checkpoints]:
+            shutil.rmtree(os.path.join(root, d), ignore_errors=True)
+        return final
+
+    def restore(self, path=None):
+        """Loads the training state from ``path`` or the latest checkpoint; returns the path or None."""
+        path = path or self.latest_checkpoint()
+        if path is None:
+            return None
+        with open(os.path.join(path, "trainer.json")) as f:
+            state = json.load(f)
+        if state["fingerprint"] != self.fingerprint:
+            raise ValueError(
+                f"Checkpoint {path} was written by a run with a different configuration; "
+                "use a fresh work directory, or the same configuration to resume."
+            )
+        if state["seed"] != self.seed:
+            raise ValueError(f"Checkpoint {path} has seed {state['seed']}, this run {self.seed}.")
+        with np.load(os.path.join(path, "state.npz")) as arrays:
+            for i, v in enumerate(self.model.variables):
+                v.assign(arrays[f"model/{i:05d}"])
+            for k, opt in enumerate(self.optimizers):
+                for i, v in enumerate(opt.variables):
+                    v.assign(arrays[f"optimizer{k}/{i:05d}"])
+        self.epoch = state["epoch"]
+        self.history = state["history"]
+        if self.workdir:
+            self._truncate_logs(self.epoch)
+        return path
+
+    def _truncate_logs(self, epoch):
+        # A run killed after logging epoch e but before checkpointing it re-runs
+        # e on resume; drop the stale lines so each epoch is logged once.
+        path = os.path.join(self.workdir, "metrics.jsonl")
+        if os.path.exists(path):
+            with open(path) as f:
+                keep = [line for line in f if json.loads(line)["epoch"] <= epoch]
+            with open(path, "w") as f:
+                f.writelines(keep)
+        path = os.path.join(self.workdir, "metrics.csv")
+        if os.path.exists(path):
+            with open(path, newline="") as f:
+                reader = csv.DictReader(f)
+                fields = reader.fieldnames
+                rows = [r for r in reader if int(r["epoch"]) <= epoch]
+            with open(path, "w", newline="") as f:
+                out = csv.DictWriter(f, fieldnames=fields)
+                out.writeheader()
+                out.writerows(rows)
