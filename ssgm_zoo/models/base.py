@@ -38,6 +38,14 @@ class ZooModel(keras.Model):
     def compute_objective(self, name, batch, training=True):
         raise NotImplementedError
 
+    def prepare_training_data(self, arrays):
+        """Maps a stream's arrays once, before training, to what the steps read.
+
+        The default is the identity; a model with a frozen front end computes it
+        here once instead of in every step (M1+M2 stores q(z1|x)'s parameters).
+        """
+        return arrays
+
     def reset_random_state(self, seed):
         """Re-seeds every seed generator in the model from ``seed``."""
         generators = [v for v in self.non_trainable_variables if v.name == SEED_STATE_NAME]

@@ -212,13 +212,17 @@ class Trainer:
         self.steps_per_execution = min(int(steps_per_execution), self.steps_per_epoch)
         self.jit_compile = jit_compile
         self.verbose = verbose
-        self.fingerprint = fingerprint
+        # Compared with a checkpoint's after a JSON round trip (tuples become lists).
+        self.fingerprint = json.loads(json.dumps(fingerprint, default=str))
         self.history = []
         self.epoch = 0  # epochs completed
 
-        # Whole datasets go to the device once.
+        # Whole datasets go to the device once, in the form the model trains on.
         to_device = keras.ops.convert_to_tensor
-        self._data = {s: {k: to_device(v) for k, v in train_data[s].items()} for s in self.streams}
+        self._data = {
+            s: {k: to_device(v) for k, v in model.prepare_training_data(train_data[s]).items()}
+            for s in self.streams
+        }
         self._eval_data = {
             split: {k: to_device(v) for k, v in arrays.items()}
             for split, arrays in (eval_data or {}).items()

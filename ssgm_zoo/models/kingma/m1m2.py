@@ -48,12 +48,33 @@ class M1M2(M2):
         self.m1.trainable = False
         self.image_shape = m1.image_shape
 
+    def encode_features(self, x):
+        """Mean and log-variance of q(z1|x) on the kept dimensions."""
+        mean, log_var = self.m1.encode(x)
+        take = lambda t: ops.stop_gradient(ops.take(t, self.feature_indices, axis=1))
+        return take(mean), take(log_var)
+
     def features(self, x, training=False):
         """z1 features of images: a sample of q(z1|x) when training, else its mean."""
-        mean, log_var = self.m1.encode(x)
+        mean, log_var = self.encode_features(x)
         if training:
-            mean = elbo.reparameterized_sample(mean, log_var, self.seed_generator)
-        return ops.stop_gradient(ops.take(mean, self.feature_indices, axis=1))
+            return elbo.reparameterized_sample(mean, log_var, self.seed_generator)
+        return mean
+
+    def prepare_training_data(self, arrays, batch_size=5000):
+        """Replaces images by q(z1|x)'s parameters, computed once: M1 is frozen, so
+        encoding every minibatch again would redo the same work each step."""
+        arrays = dict(arrays)
+        x = arrays.pop("x")
+        parts = [self.encode_features(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        arrays["z1_mean"] = np.concatenate([ops.convert_to_numpy(m) for m, _ in parts])
+        arrays["z1_log_var"] = np.concatenate([ops.convert_to_numpy(v) for _, v in parts])
+        return arrays
+
+    def training_features(self, arrays):
+        # A fresh z1 ~ q(z1|x) for every minibatch (authors' code).
+        return elbo.reparameterized_sample(arrays["z1_mean"], arrays["z1_log_var"],
+                                           self.seed_generator)
 
     def decode_mean(self, z, labels):
         """Images: the M1 decoder applied to the mean of p(z1|y, z2).

@@ -95,6 +95,10 @@ class M2(ZooModel):
             x = binarize(x, self.seed_generator)
         return x
 
+    def training_features(self, arrays):
+        """Features of one stream's training batch (``arrays`` as the engine gathered it)."""
+        return self.features(arrays["x"], training=True)
+
     # -- the bounds -----------------------------------------------------------
     def class_logits(self, x, training=False):
         """Logits of q(y|x)."""
@@ -146,9 +150,9 @@ class M2(ZooModel):
 
     # -- the engine's protocol ------------------------------------------------
     def compute_objective(self, name, batch, training=True):
-        x_l = self.features(batch["labeled"]["x"], training=True)
+        x_l = self.training_features(batch["labeled"])
         y_l = ops.one_hot(ops.cast(batch["labeled"]["y"], "int32"), self.num_classes)
-        x_u = self.features(batch["unlabeled"]["x"], training=True)
+        x_u = self.training_features(batch["unlabeled"])
         n_l, n_u = self.num_labeled, self.num_unlabeled
         total = n_l + n_u
 

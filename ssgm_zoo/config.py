@@ -1,0 +1,43 @@
+"""Defaults shared by every experiment config in ``zoo_configs/``.
+
+A config file starts from ``base_config`` and overrides what differs, so each
+default lives here once.
+"""
+
+import ml_collections
+
+# Adam as in the authors' code (dpkingma/nips14-ssl): lr 3e-4, beta1 0.9, beta2 0.999.
+ADAM = {"name": "adam", "learning_rate": 3e-4, "beta_1": 0.9, "beta_2": 0.999}
+
+
+def base_config(family, entry):
+    config = ml_collections.ConfigDict()
+    config.family = family
+    config.entry = entry  # the zoo entry this config reproduces
+    config.dataset = "mnist"
+    config.num_validation = 10_000  # 50k train / 10k validation / 10k test (paper protocol)
+    config.num_labeled = 0  # 0: unsupervised
+    config.label_seed = -1  # -1: use the run seed
+    config.seed = 0
+    config.model = ml_collections.ConfigDict()
+    config.train = ml_collections.ConfigDict()
+    config.train.epochs = 1
+    config.train.steps_per_epoch = 100
+    config.train.batch_sizes = ml_collections.ConfigDict()
+    config.train.optimizer = dict(ADAM)
+    config.train.eval_every = 10
+    config.train.eval_batch_size = 1000
+    config.train.checkpoint_every = 10
+    config.train.steps_per_execution = 10
+    return config
+
+
+def parse_arg(arg, default_labels=None):
+    """``"100"``, ``"100,smoke"`` or ``"smoke"`` -> (number of labels, smoke?)."""
+    parts = [p for p in (arg or "").split(",") if p]
+    smoke = "smoke" in parts
+    numbers = [p for p in parts if p != "smoke"]
+    unknown = [p for p in numbers if not p.isdigit()]
+    if unknown or len(numbers) > 1:
+        raise ValueError(f"Config argument {arg!r}: expected 'N', 'N,smoke' or 'smoke'.")
+    return (int(numbers[0]) if numbers else default_labels), smoke

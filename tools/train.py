@@ -1,0 +1,46 @@
+"""Trains a zoo model from an experiment config.
+
+  python tools/train.py --config=zoo_configs/m1m2_mnist.py:100 \
+      --workdir=runs/m1m2-100-s0 --seed=0 --data_dir=../shared/data \
+      [--backend=jax] [--config.train.epochs=10]
+
+Writes the resolved config, labeled indices, logs, checkpoints, the trained
+model (``workdir/model``) and ``metrics.json``; run it again on the same
+workdir to resume.
+"""
+
+import os
+
+from absl import app, flags
+from ml_collections import config_flags
+
+_CONFIG = config_flags.DEFINE_config_file("config", None, "Experiment config file[:arg].")
+_WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (resumed if it has checkpoints).")
+_SEED = flags.DEFINE_integer("seed", None, "Overrides config.seed (also the label-split seed).")
+_DATA_DIR = flags.DEFINE_string(
+    "data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"),
+    "Folder with the datasets' original files (default $SSGM_ZOO_DATA_DIR); "
+    "unset: tensorflow-datasets, which may download.")
+_BACKEND = flags.DEFINE_enum("backend", None, ["tensorflow", "jax"],
+                             "Keras backend (default: $KERAS_BACKEND or tensorflow).")
+_QUIET = flags.DEFINE_bool("quiet", False, "No progress bar.")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    if _BACKEND.value:
+        os.environ["KERAS_BACKEND"] = _BACKEND.value  # before keras is imported
+    from ssgm_zoo import experiment
+
+    config = _CONFIG.value
+    if _SEED.value is not None:
+        config.seed = _SEED.value
+    metrics = experiment.run(config, _WORKDIR.value, data_dir=_DATA_DIR.value,
+                             verbose=0 if _QUIET.value else 1)
+    print({k: v for k, v in metrics.items() if "error" in k or "elbo" in k})
+
+
+if __name__ == "__main__":
+    app.run(main)

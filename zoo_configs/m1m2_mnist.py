@@ -1,0 +1,45 @@
+"""M1+M2 (stacked) on MNIST with N labels, Kingma et al. 2014 section 4.1 (table 1).
+
+M2 learns on the latent space of a trained M1 given by ``config.m1_checkpoint``
+(a model directory written by ``tools/train.py`` for ``m1_mnist.py``, or a zoo
+entry name such as ``m1-mnist``).
+
+Usage: ``--config=zoo_configs/m1m2_mnist.py:100`` (N in 100, 600, 1000, 3000),
+``:100,smoke`` for a seconds-long CPU run.
+"""
+
+from ssgm_zoo.config import base_config, parse_arg
+
+
+def get_config(arg="100"):
+    num_labeled, smoke = parse_arg(arg, default_labels=100)
+    config = base_config("m1m2", f"m1m2-mnist-{num_labeled}")
+    config.num_labeled = num_labeled
+    config.m1_checkpoint = "m1-mnist"
+    config.active_threshold = 0.1  # keep z1 dims whose q-mean std exceeds this
+    m = config.model
+    m.num_classes = 10
+    m.latent_dim = 50  # z2
+    m.hidden_units = (300,) if num_labeled == 100 else (500,)
+    m.alpha = 0.1
+    m.activation = "softplus"
+    m.init_std = 1e-3
+    m.weight_prior = True
+    t = config.train
+    t.steps_per_epoch = 100 if num_labeled == 100 else 200
+    t.batch_sizes.unlabeled = 50_000 // t.steps_per_epoch
+    t.batch_sizes.labeled = max(1, num_labeled // t.steps_per_epoch)
+    t.epochs = 3000
+    t.eval_every = 50
+    t.checkpoint_every = 50
+    t.steps_per_execution = 100
+    if smoke:
+        config.m1_checkpoint = ""  # must be given on the command line
+        m.latent_dim, m.hidden_units = 8, (64,)
+        t.batch_sizes.unlabeled, t.batch_sizes.labeled = 100, 10
+        t.steps_per_epoch, t.epochs = 10, 2
+        t.eval_every = t.checkpoint_every = 1
+        t.steps_per_execution = 5
+        t.optimizer.learning_rate = 1e-3
+        m.init_std = 0.05
+    return config

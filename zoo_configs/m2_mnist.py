@@ -1,0 +1,41 @@
+"""M2 on MNIST images with N labels, Kingma et al. 2014 section 4.1 (table 1).
+
+Usage: ``--config=zoo_configs/m2_mnist.py:100`` (N in 100, 600, 1000, 3000),
+``:100,smoke`` for a seconds-long CPU run.
+"""
+
+from ssgm_zoo.config import base_config, parse_arg
+
+
+def get_config(arg="100"):
+    num_labeled, smoke = parse_arg(arg, default_labels=100)
+    config = base_config("m2", f"m2-mnist-{num_labeled}")
+    config.num_labeled = num_labeled
+    m = config.model
+    m.data_shape = (28, 28, 1)
+    m.num_classes = 10
+    m.latent_dim = 50
+    m.hidden_units = (500,)
+    m.likelihood = "bernoulli"
+    m.alpha = 0.1
+    m.activation = "softplus"
+    m.init_std = 1e-3
+    m.weight_prior = True
+    t = config.train
+    # About 100 minibatches per epoch at N = 100, 200 otherwise (authors' code).
+    t.steps_per_epoch = 100 if num_labeled == 100 else 200
+    t.batch_sizes.unlabeled = 50_000 // t.steps_per_epoch
+    t.batch_sizes.labeled = max(1, num_labeled // t.steps_per_epoch)
+    t.epochs = 3000
+    t.eval_every = 50
+    t.checkpoint_every = 50
+    t.steps_per_execution = 100
+    if smoke:
+        m.latent_dim, m.hidden_units = 8, (64,)
+        t.batch_sizes.unlabeled, t.batch_sizes.labeled = 100, 10
+        t.steps_per_epoch, t.epochs = 10, 2
+        t.eval_every = t.checkpoint_every = 1
+        t.steps_per_execution = 5
+        t.optimizer.learning_rate = 1e-3
+        m.init_std = 0.05
+    return config
