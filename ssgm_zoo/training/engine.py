@@ -485,7 +485,9 @@ class Trainer:
         arrays = self._eval_data[split]
         n = int(keras.ops.shape(next(iter(arrays.values())))[0])
         totals = {}
-        saved = [v.value for v in self.model.non_trainable_variables]
+        # Values, not references: a TensorFlow variable's ``.value`` is the variable.
+        saved = [keras.ops.convert_to_tensor(np.asarray(v.value))
+                 for v in self.model.non_trainable_variables]
         if self.backend == "jax":
             train_values = [v.value for v in self.model.trainable_variables]
         for lo in range(0, n, self.eval_batch_size):

@@ -1,0 +1,170 @@
+"""The training engine: batching, determinism, resume, divergence, logs, alternation."""
+
+import csv
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from ssgm_zoo.models import M1, ZooModel
+from ssgm_zoo.training import Trainer, TrainingDivergedError, batch_indices
+
+
+def test_batch_indices_are_shuffled_passes_and_any_range_matches_a_full_replay():
+    full = batch_indices(7, 1, num_items=10, batch_size=4, start_step=0, num_steps=5)
+    flat = full.reshape(-1)
+    assert sorted(flat[:10]) == list(range(10))  # first pass: a permutation
+    assert sorted(flat[10:20]) == list(range(10))  # second pass: another one
+    assert not np.array_equal(flat[:10], flat[10:20])
+    pieces = [batch_indices(7, 1, 10, 4, start, n) for start, n in [(0, 2), (2, 1), (3, 2)]]
+    np.testing.assert_array_equal(np.concatenate(pieces), full)
+    other_stream = batch_indices(7, 2, 10, 4, 0, 5)
+    assert not np.array_equal(other_stream, full)
+
+
+def tiny_m1(seed=0):
+    return M1(latent_dim=4, hidden_units=(16,), init_std=0.05, seed=seed)
+
+
+def images(n=120, seed=0):
+    return np.random.default_rng(seed).random((n, 28, 28, 1)).astype("float32")
+
+
+def make_trainer(model, workdir=None, epochs=4, **kwargs):
+    x = images()
+    defaults = dict(train_data={"unlabeled": {"x": x}}, batch_sizes={"unlabeled": 20},
+                    steps_per_epoch=3, epochs=epochs, optimizer={"learning_rate": 3e-3},
+                    seed=5, workdir=workdir, steps_per_execution=2, verbose=0,
+                    eval_data={"validation": {"x": x[:40], "y": np.zeros(40, "int32")}},
+                    fingerprint={"test": 1})
+    defaults.update(kwargs)
+    return Trainer(model, **defaults)
+
+
+def weights(model):
+    return [np.asarray(v.value) for v in model.variables]
+
+
+def assert_same_weights(a, b):
+    for x, y in zip(weights(a), weights(b)):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_same_seed_gives_identical_runs_and_training_lowers_the_loss():
+    a, b = tiny_m1(), tiny_m1()
+    history = make_trainer(a).fit()
+    make_trainer(b).fit()
+    assert_same_weights(a, b)
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+
+
+def test_resumed_run_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
+    straight = tiny_m1()
+    make_trainer(straight, workdir=str(tmp_path / "a"), epochs=4).fit()
+
+    first = tiny_m1()
+    make_trainer(first, workdir=str(tmp_path / "b"), epochs=2).fit()
+    resumed = tiny_m1(seed=123)  # different init: everything must come from the checkpoint
+    trainer = make_trainer(resumed, workdir=str(tmp_path / "b"), epochs=4)
+    history = trainer.fit()
+    assert [r["epoch"] for r in history] == [1, 2, 3, 4]
+    assert_same_weights(straight, resumed)
+    lines = (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in lines] == [1, 2, 3, 4]
+
+
+def test_resume_with_another_configuration_is_refused(tmp_path):
+    make_trainer(tiny_m1(), workdir=str(tmp_path), epochs=1).fit()
+    with pytest.raises(ValueError, match="different configuration"):
+        make_trainer(tiny_m1(), workdir=str(tmp_path), epochs=2, fingerprint={"test": 2}).fit()
+
+
+def test_evaluation_frequency_does_not_change_training(tmp_path):
+    a, b = tiny_m1(), tiny_m1()
+    make_trainer(a, eval_every=1).fit()
+    make_trainer(b, eval_every=100).fit()
+    assert_same_weights(a, b)
+
+
+def test_logs_checkpoints_and_tensorboard_are_written(tmp_path):
+    history = make_trainer(tiny_m1(), workdir=str(tmp_path), epochs=3, keep_checkpoints=2,
+                           eval_every=2).fit()
+    assert sorted(os.listdir(tmp_path / "checkpoints")) == ["epoch_000002", "epoch_000003"]
+    with open(tmp_path / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    assert float(rows[-1]["train_loss"]) == pytest.approx(history[-1]["train_loss"])
+    assert "validation_neg_elbo" in history[1] and "validation_neg_elbo" not in history[0]
+    events = os.listdir(tmp_path / "tensorboard")
+    assert len(events) == 1
+    tf = pytest.importorskip("tensorflow")
+    tags = set()
+    for record in tf.data.TFRecordDataset(str(tmp_path / "tensorboard" / events[0])):
+        event = tf.compat.v1.Event.FromString(record.numpy())
+        tags.update(v.tag for v in event.summary.value)
+    assert {"train_loss", "train_kl", "validation_neg_elbo"} <= tags
+
+
+@keras.saving.register_keras_serializable(package="ssgm_zoo_tests")
+class Toy(ZooModel):
+    """log(w) goes to NaN once gradient steps push w below zero."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.w = self.add_weight(shape=(), initializer=keras.initializers.Constant(1.0), name="w")
+        self.built = True
+
+    def compute_objective(self, name, batch, training=True):
+        loss = ops.log(self.w) + 0.0 * ops.sum(batch["unlabeled"]["x"])
+        return loss, {}
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    model = Toy()
+    trainer = make_trainer(model, workdir=str(tmp_path), epochs=50, eval_data=None,
+                           optimizer={"name": "sgd", "learning_rate": 0.15},
+                           steps_per_execution=1)
+    with pytest.raises(TrainingDivergedError, match="Non-finite loss") as error:
+        trainer.fit()
+    kept = sorted(os.listdir(tmp_path / "checkpoints"))
+    assert kept and str(tmp_path / "checkpoints" / kept[-1]) in str(error.value)
+    with np.load(tmp_path / "checkpoints" / kept[-1] / "state.npz") as state:
+        assert np.isfinite(state["model/00000"]) and state["model/00000"] > 0
+
+
+@keras.saving.register_keras_serializable(package="ssgm_zoo_tests")
+class TwoPlayers(ZooModel):
+    """Objective "a" moves only ``a`` towards ``b``; then "b" moves ``b`` towards the new ``a``."""
+
+    objectives = ("a", "b")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.a = self.add_weight(shape=(), initializer="zeros", name="a")
+        self.b = self.add_weight(shape=(), initializer="ones", name="b")
+        self.built = True
+
+    def objective_variables(self, name):
+        return [self.a] if name == "a" else [self.b]
+
+    def compute_objective(self, name, batch, training=True):
+        gap = self.a - self.b
+        return ops.square(gap) + 0.0 * ops.sum(batch["unlabeled"]["x"]), {"gap": gap}
+
+
+def test_objectives_update_their_own_variables_in_order():
+    model = TwoPlayers()
+    history = make_trainer(model, epochs=1, steps_per_epoch=1, eval_data=None,
+                           optimizer={"name": "sgd", "learning_rate": 0.25}).fit()
+    # a <- 0 - 0.25 * 2 * (0 - 1) = 0.5 ; then b <- 1 - 0.25 * 2 * (1 - 0.5) = 0.75
+    assert float(model.a.value) == pytest.approx(0.5)
+    assert float(model.b.value) == pytest.approx(0.75)
+    assert {"train_a_loss", "train_b_loss", "train_a_gap", "train_b_gap"} <= set(history[0])
+
+
+def test_mismatched_streams_are_rejected():
+    with pytest.raises(ValueError, match="same streams"):
+        make_trainer(tiny_m1(), batch_sizes={"labeled": 2})
