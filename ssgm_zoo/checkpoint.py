@@ -78,6 +78,8 @@ def load_model_dir(path, *, load_weights=True):
             raise FileNotFoundError(f"{os.path.join(path, name)} is missing; not a model directory.")
     with open(os.path.join(path, CONFIG_FILE)) as f:
         config = json.load(f)
+    import ssgm_zoo.models  # noqa: F401  (registers the zoo's classes for deserialization)
+
     # safe_mode forbids lambdas and other code in the config.
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     if load_weights:
