@@ -41,3 +41,17 @@ def parse_arg(arg, default_labels=None):
     if unknown or len(numbers) > 1:
         raise ValueError(f"Config argument {arg!r}: expected 'N', 'N,smoke' or 'smoke'.")
     return (int(numbers[0]) if numbers else default_labels), smoke
+
+
+def load_config_file(spec):
+    """The ConfigDict of ``path/to/config.py[:arg]``, as ``--config`` would give it."""
+    import importlib.util
+    import os
+
+    path, _, arg = str(spec).partition(":")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Config file {path} does not exist.")
+    module_spec = importlib.util.spec_from_file_location("_ssgm_zoo_config", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.get_config(arg) if arg else module.get_config()

@@ -18,11 +18,9 @@ import platform
 import time
 
 import keras
-import numpy as np
 
 from ssgm_zoo import checkpoint, data
 from ssgm_zoo.models.kingma import M1, M1M2, M2
-from ssgm_zoo.models.kingma.latent_classifier import LatentLogisticRegression
 from ssgm_zoo.training import Trainer
 
 __all__ = ["run", "build_model", "FAMILIES", "resolve_m1"]
@@ -131,7 +129,9 @@ def run(config, workdir, *, data_dir=None, verbose=1):
         checkpoint_every=t["checkpoint_every"],
         steps_per_execution=t["steps_per_execution"],
         verbose=verbose,
-        fingerprint=resolved,
+        # Everything but the stopping point must match to resume; so a finished
+        # run can be extended by raising train.epochs.
+        fingerprint={**resolved, "train": {k: v for k, v in t.items() if k != "epochs"}},
     )
     history = trainer.fit()
     metrics = {"entry": resolved.get("entry"), "family": resolved["family"],
@@ -139,8 +139,6 @@ def run(config, workdir, *, data_dir=None, verbose=1):
                "label_seed": label_seed, "epochs": trainer.epoch}
     for split in ("validation", "test"):
         metrics.update({f"{split}_{k}": v for k, v in trainer.evaluate(split).items()})
-    if resolved["family"] == "m1" and num_labeled:
-        metrics.update(_latent_classifier_metrics(model, splits, indices, resolved))
     metrics["train_seconds"] = sum(r["epoch_seconds"] for r in history)
     metrics["wall_seconds"] = time.time() - started
     metrics["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
@@ -155,22 +153,6 @@ def run(config, workdir, *, data_dir=None, verbose=1):
                               extra_files=extra)
     _write_json(os.path.join(workdir, "metrics.json"), metrics)
     return metrics
-
-
-def _latent_classifier_metrics(model, splits, indices, config):
-    """M1 + logistic regression on the means of q(z|x) of the labeled images."""
-    def codes(x):
-        return np.concatenate([keras.ops.convert_to_numpy(model.encode(x[i:i + 5000])[0])
-                               for i in range(0, len(x), 5000)])
-
-    x, y = splits["train"]
-    clf = LatentLogisticRegression(**dict(config.get("classifier", {})))
-    clf.fit(codes(x[indices]), y[indices], num_classes=10)
-    out = {}
-    for split in ("validation", "test"):
-        xs, ys = splits[split]
-        out[f"{split}_latent_classifier_error_rate"] = float(np.mean(clf.predict(codes(xs)) != ys))
-    return out
 
 
 def _scalars(metrics):

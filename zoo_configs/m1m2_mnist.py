@@ -23,7 +23,9 @@ def get_config(arg="100"):
     m.hidden_units = (300,) if num_labeled == 100 else (500,)
     m.alpha = 0.1
     m.activation = "softplus"
-    m.init_std = 1e-3
+    # The authors initialise with N(0, 1e-3^2); from that start our CPU run's ELBO
+    # was still -193 after 28 epochs, so we use Glorot-uniform (docs/kingma2014.md).
+    m.init_std = None
     m.weight_prior = True
     t = config.train
     t.steps_per_epoch = 100 if num_labeled == 100 else 200
@@ -37,9 +39,11 @@ def get_config(arg="100"):
         config.m1_checkpoint = ""  # must be given on the command line
         m.latent_dim, m.hidden_units = 8, (64,)
         t.batch_sizes.unlabeled, t.batch_sizes.labeled = 100, 10
-        t.steps_per_epoch, t.epochs = 10, 2
         t.eval_every = t.checkpoint_every = 1
         t.steps_per_execution = 5
         t.optimizer.learning_rate = 1e-3
-        m.init_std = 0.05
+        m.init_std = None
+        # A 60-step run learns from the labels only with a stronger weight on them.
+        m.alpha = 5.0
+        t.steps_per_epoch, t.epochs = 20, 3
     return config

@@ -28,7 +28,8 @@ class M1(ZooModel):
         latent_dim: dimension of z (50 in the paper's MNIST runs).
         hidden_units: hidden layer sizes of encoder and decoder.
         activation: hidden activation (softplus).
-        init_std: standard deviation of the initial weights (1e-3).
+        init_std: standard deviation of the initial weights (the authors'
+            1e-3), or None for Glorot-uniform.
         weight_prior_scale: weight of -log N(W; 0, I) per example; the authors
             use 1 / (number of training images).
         seed: seeds initialisation and the model's random state.
@@ -48,7 +49,7 @@ class M1(ZooModel):
         self.latent_dim = int(latent_dim)
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.activation = activation
-        self.init_std = float(init_std)
+        self.init_std = None if init_std is None else float(init_std)
         self.weight_prior_scale = float(weight_prior_scale)
         self.seed = seed
         s = None if seed is None else int(seed) * 1000

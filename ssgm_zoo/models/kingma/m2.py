@@ -39,7 +39,8 @@ class M2(ZooModel):
         num_labeled: labeled examples in the training set.
         num_unlabeled: unlabeled examples in the training set.
         activation: hidden activation (softplus).
-        init_std: standard deviation of the initial weights (1e-3).
+        init_std: standard deviation of the initial weights (the authors'
+            1e-3), or None for Glorot-uniform.
         weight_prior: add the authors' N(0, I) prior on the weights.
         seed: seeds initialisation and the model's random state.
 
@@ -68,7 +69,7 @@ class M2(ZooModel):
         self.num_labeled = int(num_labeled)
         self.num_unlabeled = int(num_unlabeled)
         self.activation = activation
-        self.init_std = float(init_std)
+        self.init_std = None if init_std is None else float(init_std)
         self.weight_prior = bool(weight_prior)
         self.seed = seed
         s = None if seed is None else int(seed) * 1000

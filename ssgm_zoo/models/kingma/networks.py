@@ -7,7 +7,10 @@ __all__ = ["MLP", "GaussianHead"]
 
 
 def _initializer(init_std, seed):
-    # The authors' code draws every weight from N(0, init_std^2) (init_sd=1e-3).
+    # The authors' code draws every weight from N(0, init_std^2) (init_sd=1e-3);
+    # None selects Glorot-uniform, which our configs use (see docs/kingma2014.md).
+    if init_std is None:
+        return keras.initializers.GlorotUniform(seed=seed)
     return keras.initializers.RandomNormal(stddev=init_std, seed=seed)
 
 
@@ -20,7 +23,7 @@ class MLP(keras.layers.Layer):
         units: hidden layer sizes, then the output size if ``output_dim``.
         activation: activation of the hidden layers (softplus in the paper).
         output_dim: size of a final linear layer, or None for none.
-        init_std: standard deviation of the initial weights.
+        init_std: standard deviation of the initial weights; None for Glorot-uniform.
         seed: initializer seed.
     """
 
@@ -31,7 +34,7 @@ class MLP(keras.layers.Layer):
         self.units = tuple(int(u) for u in units)
         self.activation = activation
         self.output_dim = output_dim
-        self.init_std = float(init_std)
+        self.init_std = None if init_std is None else float(init_std)
         self.seed = seed
         self.hidden = []
         size = self.input_dim
@@ -71,7 +74,7 @@ class GaussianHead(keras.layers.Layer):
         units: hidden layer sizes.
         latent_dim: dimension of z.
         activation: hidden activation.
-        init_std: standard deviation of the initial weights.
+        init_std: standard deviation of the initial weights; None for Glorot-uniform.
         seed: initializer seed.
     """
 
@@ -82,7 +85,7 @@ class GaussianHead(keras.layers.Layer):
         self.units = tuple(int(u) for u in units)
         self.latent_dim = int(latent_dim)
         self.activation = activation
-        self.init_std = float(init_std)
+        self.init_std = None if init_std is None else float(init_std)
         self.seed = seed
         self.body = MLP(input_dim, units, activation, init_std=init_std, seed=seed, name="body")
         self.mean = keras.layers.Dense(latent_dim, name="mean",
