@@ -241,7 +241,8 @@ def _validate_filenames(filenames: Iterable[str], repo_id: str) -> list[str]:
 
 
 def _endpoint(endpoint: str | None) -> str:
-    return (endpoint or hf_constants.ENDPOINT).rstrip("/")
+    # $HF_ENDPOINT is read per call: huggingface_hub reads it only at import.
+    return (endpoint or os.environ.get("HF_ENDPOINT") or hf_constants.ENDPOINT).rstrip("/")
 
 
 def _env_offline() -> bool:
@@ -502,6 +503,9 @@ def download_entry(
             local_files_only=local_files_only,
         )
 
+    # Resolved per call (not at import, as huggingface_hub's URL template is), so
+    # HF_ENDPOINT / constants.ENDPOINT changes made after import take effect.
+    endpoint = _endpoint(endpoint)
     paths: dict[str, str] = {}
     # 1. A commit is immutable: if every file is cached for it, no request is needed at all.
     if _COMMIT_SHA_RE.fullmatch(revision):

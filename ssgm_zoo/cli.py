@@ -1,0 +1,94 @@
+"""The ``ssgm-zoo`` command (also ``python -m ssgm_zoo``).
+
+  ssgm-zoo list [PATTERN]
+  ssgm-zoo info NAME
+  ssgm-zoo evaluate NAME [--data_dir D] [--json]
+  ssgm-zoo predict NAME --output predictions.csv [--input FILE_OR_DIR] [--data_dir D]
+  ssgm-zoo sample NAME --output grid.png [--class K]
+
+Every command takes ``--source`` (a local entry directory or ``hf://org/repo``)
+and ``--revision``. ``--backend`` picks the Keras backend.
+"""
+
+import argparse
+import os
+import sys
+
+__all__ = ["main", "build_parser"]
+
+
+def _add_entry_options(parser):
+    parser.add_argument("name", help="zoo entry, e.g. m1m2-mnist-100 (see `ssgm-zoo list`)")
+    parser.add_argument("--source", default=None,
+                        help="load from this directory or hf://org/repo[@revision] instead of "
+                             "the mirror/Hub resolution")
+    parser.add_argument("--revision", default=None,
+                        help="Hub revision (commit sha) instead of the pinned one")
+
+
+def _add_data_option(parser):
+    parser.add_argument("--data_dir", default=os.environ.get("SSGM_ZOO_DATA_DIR"),
+                        help="folder with the dataset's original files (default: "
+                             "$SSGM_ZOO_DATA_DIR; unset: tensorflow-datasets, may download)")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="ssgm-zoo", description="Pretrained semi-supervised deep generative models.")
+    parser.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
+                        help="Keras backend (default: $KERAS_BACKEND or tensorflow)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="entries and their headline metric")
+    p.add_argument("pattern", nargs="?", default=None, help="shell-style wildcard, e.g. 'm1m2-*'")
+
+    p = sub.add_parser("info", help="an entry's record and model card")
+    p.add_argument("name", help="zoo entry")
+    p.add_argument("--json", action="store_true", help="print the record as JSON only")
+
+    p = sub.add_parser("evaluate", help="recompute an entry's test metrics on this machine")
+    _add_entry_options(p)
+    _add_data_option(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("predict", help="write a Kaggle-style CSV of predicted labels")
+    _add_entry_options(p)
+    _add_data_option(p)
+    p.add_argument("--output", required=True, help="CSV file to write (atomically)")
+    p.add_argument("--input", default=None,
+                   help=".npy/.npz array, folder of PNG images, or Kaggle pixel CSV "
+                        "(pixel0..pixel783, optional label column); default: the test split")
+    p.add_argument("--id_column", default="ID", help="name of the ID column (Kaggle: ImageId)")
+    p.add_argument("--label_column", default="label", help="name of the label column (Kaggle: Label)")
+    p.add_argument("--first_id", type=int, default=0, help="ID of the first row (Kaggle: 1)")
+    p.add_argument("--batch_size", type=int, default=1000, help="images per forward pass")
+
+    p = sub.add_parser("sample", help="save a grid of generated images")
+    _add_entry_options(p)
+    p.add_argument("--output", required=True, help="PNG file to write")
+    p.add_argument("--class", dest="label", type=int, default=None,
+                   help="generate this class only (conditional models); default: one column "
+                        "per class with a shared style per row")
+    p.add_argument("--num", type=int, default=10, help="rows of the grid (styles or samples)")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend  # before keras is imported
+    from ssgm_zoo.zoo import commands
+
+    try:
+        return {"list": commands.list_entries, "info": commands.info,
+                "evaluate": commands.evaluate, "predict": commands.predict,
+                "sample": commands.sample}[args.command](args) or 0
+    except commands.USER_ERRORS as error:
+        print(f"ssgm-zoo {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

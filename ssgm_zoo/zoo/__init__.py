@@ -1,0 +1,9 @@
+"""The zoo: registry records, verified loading (mirror or Hugging Face Hub), publishing."""
+
+from ssgm_zoo.zoo.loading import (EntryNotFoundError, IntegrityError, load_pretrained,
+                                  verify_files)
+from ssgm_zoo.zoo.registry import (RegistryError, UnknownEntryError, list_models,
+                                   model_info)
+
+__all__ = ["list_models", "load_pretrained", "model_info", "verify_files", "IntegrityError",
+           "EntryNotFoundError", "RegistryError", "UnknownEntryError"]

@@ -1,0 +1,554 @@
+"""Reading a user's own images (and optional labels) for prediction.
+
+The zoo's models were trained on uint8 images scaled by 1/255 to float32 in
+``[0, 1]`` (``ssgm_zoo.data.splits.to_unit_float``); every reader here returns
+exactly that: float32 ``[N, H, W, C]`` with values in ``[0, 1]``. Like MNIST,
+the models expect light strokes on a dark background (0 = black background);
+nothing here inverts or rescales images, so black-on-white drawings must be
+inverted by the user (``255 - x``).
+
+Supported inputs, chosen by the path's suffix (case-insensitive) or by it being
+a folder:
+
+* ``.npy``: one array ``[N, H, W, C]``, ``[N, H, W]`` (when ``C == 1``) or
+  ``[N, H*W*C]`` (flattened rows, in ``H, W, C`` order), of an integer dtype
+  with values ``0 .. 255`` or a float dtype with values in ``[0, 1]``. Floats
+  in ``0 .. 255`` are refused, not guessed: divide them by 255 (or save uint8).
+* ``.npz``: the images are the array named ``x`` or ``images`` (or the only
+  array); labels, when present, the array named ``y`` or ``labels``.
+* a folder of PNG files (``*.png``, any case; other files, sub-folders and
+  hidden files, whose names start with ``.``, are ignored), read in *natural*
+  order of their names, so ``2.png`` comes before ``10.png`` (``png_files``
+  gives that order). Each must be exactly ``H x W`` (nothing is resized);
+  8-bit grayscale, or RGB / RGBA / palette images whose pixels are all gray
+  (R == G == B, fully opaque) when ``C == 1``.
+* ``.csv`` in the Kaggle Digit Recognizer layout: a header row
+  ``pixel0, pixel1, ..., pixel{H*W*C-1}`` (in that order) plus, optionally, a
+  ``label`` column at any position; integer values ``0 .. 255``. Errors name
+  the line as a text editor or spreadsheet shows it (the header is line 1, the
+  first image line 2) and the column.
+
+Every problem with the input raises ``InputError``, whose message names the
+file (and the line, array or image file), what is wrong and what is expected.
+This module does no model math and imports neither TensorFlow nor Keras.
+"""
+
+import csv
+import os
+import pathlib
+import re
+import zipfile
+
+import numpy as np
+
+__all__ = ["InputError", "read_images", "read_labeled_images", "png_files", "SUPPORTED_KINDS"]
+
+SUPPORTED_KINDS = ("a .npy file", "a .npz file", "a .csv file (Kaggle pixel layout)",
+                   "a folder of .png images")
+IMAGE_KEYS = ("x", "images")
+LABEL_KEYS = ("y", "labels")
+LABEL_COLUMN = "label"
+
+
+class InputError(ValueError):
+    """A user-supplied image or label file cannot be used.
+
+    The message names the file (and the line / column, array key or image file
+    where relevant), the problem, and what was expected.
+    """
+
+
+# --- public API -------------------------------------------------------------------------
+
+
+def read_images(path, *, image_shape=(28, 28, 1)):
+    """Reads images for prediction, scaled exactly as in training.
+
+    Args:
+        path: a ``.npy``, ``.npz`` or ``.csv`` file, or a folder of ``.png``
+            images (see the module docstring for each layout).
+        image_shape: ``(H, W, C)`` the model expects; ``(28, 28, 1)`` for MNIST
+            and Fashion-MNIST.
+
+    Returns:
+        float32 array ``[N, H, W, C]`` with values in ``[0, 1]``, in the
+        order of the source (array order, CSV line order, natural file-name
+        order for a folder). Integer inputs are divided by 255; float inputs
+        (already in ``[0, 1]``) are only cast to float32.
+
+    Raises:
+        InputError: the path is missing or of an unsupported kind, the file is
+            unreadable, or its content has the wrong shape, dtype or values
+            (NaN / Inf, out of range, no images, bad CSV header or cell, color
+            or wrongly sized PNG, ...). The message says where and what is
+            expected.
+        ValueError: ``image_shape`` is not three positive integers.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> np.save(os.path.join(folder, "digits.npy"), np.full((2, 28, 28), 255, np.uint8))
+        >>> x = read_images(os.path.join(folder, "digits.npy"))
+        >>> x.shape, x.dtype, float(x.max())
+        ((2, 28, 28, 1), dtype('float32'), 1.0)
+    """
+    images, _ = read_labeled_images(path, image_shape=image_shape)
+    return images
+
+
+def read_labeled_images(path, *, image_shape=(28, 28, 1), num_classes=None):
+    """Reads images and, when the source has them, their labels.
+
+    Labels come from a CSV ``label`` column or an ``.npz`` array named ``y`` or
+    ``labels``; ``.npy`` files and PNG folders have none.
+
+    Args:
+        path: as for ``read_images``.
+        image_shape: ``(H, W, C)`` the model expects.
+        num_classes: if given, labels must lie in ``0 .. num_classes - 1``.
+
+    Returns:
+        ``(images, labels)``: images as returned by ``read_images``; labels an
+        int64 array ``[N]`` of non-negative class indices, or None when the
+        source has no labels.
+
+    Raises:
+        InputError: as for ``read_images``; also labels that are not
+            non-negative integers, not 1-D, not one per image, or (with
+            ``num_classes``) out of range.
+        ValueError: ``image_shape`` or ``num_classes`` is invalid.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> f = os.path.join(tempfile.mkdtemp(), "mine.npz")
+        >>> np.savez(f, x=np.zeros((3, 784), np.uint8), y=np.array([4, 0, 9]))
+        >>> images, labels = read_labeled_images(f)
+        >>> images.shape, labels.tolist()
+        ((3, 28, 28, 1), [4, 0, 9])
+    """
+    shape = _check_image_shape(image_shape)
+    if num_classes is not None and (isinstance(num_classes, bool)
+                                    or not isinstance(num_classes, (int, np.integer))
+                                    or num_classes < 1):
+        raise ValueError(f"num_classes must be a positive integer or None, got {num_classes!r}")
+    path = pathlib.Path(os.fspath(path))
+    if path.is_dir():
+        images, labels, where = _read_png_folder(path, shape), None, str(path)
+    elif not path.exists():
+        raise InputError(f"{path}: no such file or folder; expected {_kinds()}.")
+    else:
+        suffix = path.suffix.lower()
+        if suffix == ".npy":
+            images, labels, where = _read_npy(path, shape), None, str(path)
+        elif suffix == ".npz":
+            images, labels, where = _read_npz(path, shape)
+        elif suffix == ".csv":
+            images, labels, where = _read_csv(path, shape)
+        else:
+            raise InputError(f"{path}: unsupported kind of input "
+                             f"({suffix or 'no suffix'}); expected {_kinds()}.")
+    if labels is not None and num_classes is not None:
+        bad = np.flatnonzero(labels >= num_classes)
+        if bad.size:
+            raise InputError(f"{where}: label {labels[bad[0]]} of image {bad[0]} (0-based) is "
+                             f"out of range; expected class indices 0 .. {num_classes - 1} "
+                             f"({bad.size} labels out of range).")
+    return images, labels
+
+
+def png_files(folder):
+    """The PNG files of ``folder`` in the order ``read_images`` reads them.
+
+    Natural order of the names: runs of digits compare as numbers, the rest
+    case-insensitively, so ``img2.png < img10.png``; names that compare equal
+    (``01.png``, ``1.png``) fall back to plain string order. Hidden files
+    (names starting with ``.``, e.g. macOS ``._1.png``), sub-folders and
+    files with other suffixes are left out.
+
+    Args:
+        folder: a folder path.
+
+    Returns:
+        list of ``pathlib.Path``.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> for n in ("10.png", "2.png", "notes.txt"): _ = (d / n).write_bytes(b"")
+        >>> [p.name for p in png_files(d)]
+        ['2.png', '10.png']
+    """
+    folder = pathlib.Path(os.fspath(folder))
+    files = [p for p in folder.iterdir()
+             if p.suffix.lower() == ".png" and not p.name.startswith(".") and p.is_file()]
+    return sorted(files, key=lambda p: _natural_key(p.name))
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _kinds():
+    return ", ".join(SUPPORTED_KINDS[:-1]) + " or " + SUPPORTED_KINDS[-1]
+
+
+def _natural_key(name):
+    parts = re.split(r"([0-9]+)", name)
+    # re.split with a capturing group alternates text, number, text, ...; so the
+    # same position always holds the same type and tuples compare cleanly.
+    return tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts)), name
+
+
+def _check_image_shape(image_shape):
+    try:
+        shape = tuple(image_shape)
+    except TypeError:
+        shape = ()
+    if (len(shape) != 3 or any(isinstance(d, bool) or not isinstance(d, (int, np.integer))
+                               or d < 1 for d in shape)):
+        raise ValueError(f"image_shape must be (height, width, channels), three positive "
+                         f"integers, got {image_shape!r}")
+    return tuple(int(d) for d in shape)
+
+
+def _shape_text(shape):
+    return "x".join(map(str, shape))
+
+
+def _to_images(array, where, shape):
+    """Checks an image array and converts it to float32 ``[N, H, W, C]`` in ``[0, 1]``."""
+    h, w, c = shape
+    size = h * w * c
+    array = np.asarray(array)
+    accepted = [f"[N, {h}, {w}, {c}]"] + ([f"[N, {h}, {w}]"] if c == 1 else []) + [f"[N, {size}]"]
+    expected = f"an array of shape {' or '.join(accepted)} (images of {_shape_text(shape)})"
+    kind = array.dtype.kind
+    if kind not in "uif":
+        raise InputError(f"{where}: array has dtype {array.dtype}; expected integers 0 .. 255 "
+                         "(e.g. uint8) or floats in [0, 1].")
+    n = array.shape[0] if array.ndim else 0
+    if array.ndim == 4 and array.shape[1:] == shape:
+        pass
+    elif array.ndim == 3 and c == 1 and array.shape[1:] == (h, w):
+        array = array[..., None]
+    elif array.ndim == 2 and array.shape[1] == size:
+        array = array.reshape(n, h, w, c)
+    else:
+        hint = ""
+        if array.shape in (shape, (h, w), (size,)) or (c == 1 and array.shape == (h, w, 1)):
+            hint = " This looks like a single image: add a leading axis, e.g. x[None]."
+        elif array.ndim == 4 and array.shape[1:] == (c, h, w):
+            hint = " This looks channels-first: transpose with x.transpose(0, 2, 3, 1)."
+        raise InputError(f"{where}: found an array of shape {array.shape}; expected "
+                         f"{expected}.{hint}")
+    if n == 0:
+        raise InputError(f"{where}: contains no images (shape {array.shape}); expected at "
+                         "least one image.")
+    flat = array.reshape(n, -1)
+    if kind == "f":
+        finite = np.isfinite(flat)
+        if not finite.all():
+            rows = np.flatnonzero(~finite.all(axis=1))
+            raise InputError(f"{where}: image {rows[0]} (0-based) contains NaN or Inf "
+                             f"({rows.size} images do); expected finite values in [0, 1].")
+        low, high = flat.min(), flat.max()
+        if low < 0 or high > 1:
+            rows = np.flatnonzero((flat < 0).any(axis=1) | (flat > 1).any(axis=1))
+            hint = (" The values look like 0 .. 255: divide by 255 (or save as uint8) first."
+                    if low >= 0 and high <= 255 else "")
+            raise InputError(f"{where}: float values must lie in [0, 1], found values in "
+                             f"[{low:g}, {high:g}] (first in image {rows[0]}, 0-based).{hint}")
+        return np.ascontiguousarray(array, dtype=np.float32)
+    low, high = flat.min(), flat.max()
+    if low < 0 or high > 255:
+        rows = np.flatnonzero((flat < 0).any(axis=1) | (flat > 255).any(axis=1))
+        raise InputError(f"{where}: integer values must lie in 0 .. 255, found values in "
+                         f"{low} .. {high} (first in image {rows[0]}, 0-based).")
+    return array.astype(np.float32) / np.float32(255)
+
+
+def _to_labels(labels, n, where):
+    """Checks labels: 1-D, one per image, non-negative integers; returns int64."""
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[0] == n and labels.shape[1] > 1:
+        raise InputError(f"{where}: labels have shape {labels.shape} (one-hot or scores?); "
+                         f"expected class indices of shape ({n},), e.g. y.argmax(axis=1).")
+    if labels.ndim != 1 or labels.shape[0] != n:
+        raise InputError(f"{where}: labels have shape {labels.shape}; expected one class "
+                         f"index per image, shape ({n},).")
+    if labels.dtype.kind == "f":
+        if not np.isfinite(labels).all() or (labels != np.round(labels)).any():
+            bad = np.flatnonzero(~np.isfinite(labels) | (labels != np.round(labels)))
+            raise InputError(f"{where}: label {labels[bad[0]]} of image {bad[0]} (0-based) is "
+                             "not an integer; expected integer class indices.")
+    elif labels.dtype.kind not in "ui":
+        raise InputError(f"{where}: labels have dtype {labels.dtype}; expected integer class "
+                         "indices.")
+    if labels.size and labels.min() < 0:
+        bad = np.flatnonzero(labels < 0)
+        raise InputError(f"{where}: label {labels[bad[0]]} of image {bad[0]} (0-based) is "
+                         "negative; expected class indices >= 0.")
+    return labels.astype(np.int64)
+
+
+# --- .npy / .npz ------------------------------------------------------------------------
+
+
+def _load_numpy(path):
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(6)
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e}).") from None
+    if not magic.startswith((b"\x93NUMPY", b"PK")):
+        raise InputError(f"{path}: is not a NumPy file (it does not start with the .npy or "
+                         ".npz signature); expected an array saved with np.save / np.savez.")
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as e:
+        if "pickle" in str(e).lower():
+            raise InputError(f"{path}: holds Python objects (a pickled / object array), which "
+                             "are not loaded for safety; expected a numeric array, e.g. "
+                             "np.save(path, images.astype(np.uint8)).") from None
+        raise InputError(f"{path}: not a readable NumPy file ({e}); expected an array saved "
+                         "with np.save / np.savez.") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as e:
+        raise InputError(f"{path}: cannot be read as a NumPy file ({e}); expected an array "
+                         "saved with np.save / np.savez.") from None
+
+
+def _read_npy(path, shape):
+    loaded = _load_numpy(path)
+    if not isinstance(loaded, np.ndarray):
+        loaded.close()
+        raise InputError(f"{path}: is an .npz archive despite its .npy suffix; rename it to "
+                         ".npz or save a single array with np.save.")
+    return _to_images(loaded, str(path), shape)
+
+
+def _pick_key(keys, wanted, path, what):
+    found = [k for k in wanted if k in keys]
+    if len(found) > 1:
+        raise InputError(f"{path}: has both arrays {found[0]!r} and {found[1]!r}; expected "
+                         f"exactly one {what} array named {' or '.join(map(repr, wanted))}.")
+    return found[0] if found else None
+
+
+def _read_npz(path, shape):
+    archive = _load_numpy(path)
+    if isinstance(archive, np.ndarray):
+        raise InputError(f"{path}: is a single .npy array despite its .npz suffix; rename it "
+                         "to .npy, or save with np.savez(path, x=images).")
+    with archive:
+        keys = list(archive.files)
+        if not keys:
+            raise InputError(f"{path}: the archive holds no arrays; expected the images as "
+                             "array 'x' or 'images'.")
+        image_key = _pick_key(keys, IMAGE_KEYS, path, "image")
+        label_key = _pick_key(keys, LABEL_KEYS, path, "label")
+        if image_key is None:
+            if len(keys) == 1:
+                image_key = keys[0]
+            else:
+                raise InputError(f"{path}: cannot tell which array holds the images; found "
+                                 f"arrays {', '.join(map(repr, keys))}; expected one named "
+                                 "'x' or 'images' (labels, optional: 'y' or 'labels').")
+        images = _load_member(archive, image_key, path)
+        labels = None if label_key is None else _load_member(archive, label_key, path)
+    images = _to_images(images, f"{path} (array {image_key!r})", shape)
+    if labels is not None:
+        labels = _to_labels(labels, len(images), f"{path} (array {label_key!r})")
+    return images, labels, str(path)
+
+
+def _load_member(archive, key, path):
+    try:
+        return archive[key]
+    except ValueError as e:
+        if "pickle" in str(e).lower():
+            raise InputError(f"{path} (array {key!r}): holds Python objects, which are not "
+                             "loaded for safety; expected a numeric array.") from None
+        raise InputError(f"{path} (array {key!r}): cannot be read ({e}).") from None
+    except Exception as e:  # OSError, EOFError, zipfile.BadZipFile, zlib.error: damaged
+        raise InputError(f"{path} (array {key!r}): cannot be read, the archive looks "
+                         f"damaged ({type(e).__name__}: {e}).") from None
+
+
+# --- PNG folder -------------------------------------------------------------------------
+
+
+def _read_png_folder(folder, shape):
+    from PIL import Image, UnidentifiedImageError
+
+    h, w, c = shape
+    if c not in (1, 3):
+        raise InputError(f"{folder}: PNG folders can give images with 1 or 3 channels, the "
+                         f"model expects {c}; save the images as a .npy array instead.")
+    files = png_files(folder)
+    if not files:
+        others = sorted({p.suffix.lower() for p in folder.iterdir()
+                         if p.is_file() and p.suffix and not p.name.startswith(".")})
+        found = f" (found only {', '.join(others)} files)" if others else " (it is empty)"
+        raise InputError(f"{folder}: the folder holds no .png images{found}; expected "
+                         f"{_shape_text(shape)} PNG images, e.g. 1.png, 2.png, ...")
+    images = np.empty((len(files), h, w, c), np.uint8)
+    for i, file in enumerate(files):
+        try:
+            with Image.open(file) as img:
+                if img.size != (w, h):
+                    raise InputError(f"{file}: image is {img.size[1]}x{img.size[0]} "
+                                     f"(height x width); expected exactly {h}x{w} (images are "
+                                     "not resized).")
+                images[i] = _png_pixels(img, file, c)
+        except InputError:
+            raise
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+            raise InputError(f"{file}: cannot be read as a PNG image ({e}); expected a "
+                             f"{h}x{w} grayscale PNG.") from None
+    return images.astype(np.float32) / np.float32(255)
+
+
+def _png_pixels(img, file, channels):
+    """The pixels of an opened PIL image as uint8 ``[H, W, channels]``."""
+    mode = img.mode
+    if mode == "1":
+        img, mode = img.convert("L"), "L"
+    elif mode == "P":
+        img, mode = img.convert("RGBA"), "RGBA"
+    if mode not in ("L", "LA", "RGB", "RGBA"):
+        depth = " (16-bit or 32-bit)" if mode.startswith(("I", "F")) else ""
+        raise InputError(f"{file}: has image mode {mode!r}{depth}; expected an 8-bit "
+                         "grayscale PNG (mode 'L') or 8-bit RGB/RGBA.")
+    pixels = np.asarray(img, dtype=np.uint8)
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    if mode in ("LA", "RGBA"):
+        alpha = pixels[..., -1]
+        if (alpha != 255).any():
+            raise InputError(f"{file}: has transparent pixels ({int((alpha != 255).sum())} with "
+                             "alpha < 255), so its gray values are ambiguous; expected opaque "
+                             "images: flatten it onto a black background first.")
+        pixels = pixels[..., :-1]
+    if pixels.shape[-1] == 3 and channels == 1:
+        gray = (pixels[..., 0] == pixels[..., 1]) & (pixels[..., 1] == pixels[..., 2])
+        if not gray.all():
+            raise InputError(f"{file}: is a color image (R, G, B differ at "
+                             f"{int((~gray).sum())} pixels); expected grayscale images. "
+                             "Convert it yourself if that is intended, e.g. with PIL's "
+                             "Image.convert('L').")
+        pixels = pixels[..., :1]
+    elif pixels.shape[-1] == 1 and channels == 3:
+        pixels = np.repeat(pixels, 3, axis=-1)
+    return pixels
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+def _read_csv(path, shape):
+    size = shape[0] * shape[1] * shape[2]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            return _parse_csv(csv.reader(f), path, shape, size)
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: is not UTF-8 text ({e}); expected a CSV file with a "
+                         "pixel0, pixel1, ... header.") from None
+    except csv.Error as e:
+        raise InputError(f"{path}: is not a valid CSV file ({e}).") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e}).") from None
+
+
+def _column_ref(header, j):
+    return f"column {j + 1} ({header[j]!r})"
+
+
+def _parse_csv(reader, path, shape, size):
+    expected_header = (f"a header row pixel0, pixel1, ..., pixel{size - 1} in that order "
+                       f"({size} pixels of {_shape_text(shape)} images) and optionally a "
+                       f"'{LABEL_COLUMN}' column")
+    header = next(reader, None)
+    if header is None:
+        raise InputError(f"{path}: the file is empty; expected {expected_header}.")
+    header = [name.strip() for name in header]
+    if all(_is_int(name) for name in header):
+        raise InputError(f"{path}: line 1 holds numbers, not column names (no header row); "
+                         f"expected {expected_header}.")
+    label_at = None
+    pixel_at = []
+    for j, name in enumerate(header):
+        if name == LABEL_COLUMN:
+            if label_at is not None:
+                raise InputError(f"{path}: line 1 (header) has two '{LABEL_COLUMN}' columns "
+                                 f"(columns {label_at + 1} and {j + 1}); expected at most one.")
+            label_at = j
+        elif re.fullmatch(r"pixel[0-9]+", name):
+            k = len(pixel_at)
+            if name != f"pixel{k}":
+                raise InputError(f"{path}: line 1 (header), {_column_ref(header, j)}: pixel "
+                                 f"columns are out of order or missing; expected 'pixel{k}' "
+                                 f"here; expected {expected_header}.")
+            pixel_at.append(j)
+        else:
+            raise InputError(f"{path}: line 1 (header), {_column_ref(header, j)}: unexpected "
+                             f"column; expected {expected_header}.")
+    if len(pixel_at) != size:
+        raise InputError(f"{path}: line 1 (header) has {len(pixel_at)} pixel columns "
+                         f"(pixel0 .. pixel{len(pixel_at) - 1}); expected {size}, "
+                         f"{expected_header}.")
+    rows, labels = [], []
+    pixel_index = np.asarray(pixel_at)
+    for row in reader:
+        line = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue  # blank line, e.g. at the end of the file
+        if len(row) != len(header):
+            raise InputError(f"{path}: line {line} has {len(row)} values; expected "
+                             f"{len(header)}, one per header column.")
+        try:
+            values = np.array(row, dtype=np.int64)
+        except (ValueError, OverflowError):
+            _raise_bad_cell(row, header, path, line, label_at)
+            raise  # not reached
+        pixels = values[pixel_index]
+        if pixels.min() < 0 or pixels.max() > 255:
+            j = pixel_at[int(np.flatnonzero((pixels < 0) | (pixels > 255))[0])]
+            raise InputError(f"{path}: line {line}, {_column_ref(header, j)}: value "
+                             f"{row[j].strip()} is out of range; expected an integer 0 .. 255.")
+        if label_at is not None:
+            if values[label_at] < 0:
+                raise InputError(f"{path}: line {line}, {_column_ref(header, label_at)}: label "
+                                 f"{row[label_at].strip()} is negative; expected a class "
+                                 "index >= 0.")
+            labels.append(values[label_at])
+        rows.append(pixels.astype(np.uint8))
+    if not rows:
+        raise InputError(f"{path}: has a header but no image lines; expected at least one "
+                         "line of pixel values after the header.")
+    images = np.stack(rows).reshape(len(rows), *shape)
+    labels = np.asarray(labels, np.int64) if label_at is not None else None
+    return images.astype(np.float32) / np.float32(255), labels, str(path)
+
+
+def _is_int(text):
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _raise_bad_cell(row, header, path, line, label_at):
+    for j, cell in enumerate(row):
+        text = cell.strip()
+        where = f"{path}: line {line}, {_column_ref(header, j)}"
+        expected = ("an integer class index" if j == label_at
+                    else "an integer 0 .. 255")
+        if not text:
+            raise InputError(f"{where}: the value is missing; expected {expected}.")
+        if not _is_int(text):
+            raise InputError(f"{where}: {text!r} is not an integer; expected {expected}.")
+        if j == label_at and abs(int(text)) > 2 ** 62:
+            raise InputError(f"{where}: label {text} is out of range; expected {expected}.")
+        if j != label_at and not 0 <= int(text) <= 255:
+            raise InputError(f"{where}: value {text} is out of range; expected {expected}.")
+    raise InputError(f"{path}: line {line}: cannot parse the values; expected integers.")
