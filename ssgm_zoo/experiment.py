@@ -77,25 +77,19 @@ def _device_description():
             "cpu_count": os.cpu_count()}
 
 
-def run(config, workdir, *, data_dir=None, verbose=1):
-    """Trains the model of ``config`` in ``workdir`` (resuming if it holds a checkpoint).
-
-    Args:
-        config: a ``ConfigDict`` from ``zoo_configs/`` (overrides applied).
-        workdir: the run directory.
-        data_dir: folder with the dataset's original files; None uses
-            tensorflow-datasets (which may download).
-        verbose: 1 for progress bars.
+def prepare(config, workdir=None, *, data_dir=None, verbose=1):
+    """Data, model and ``Trainer`` for ``config`` (what ``run`` and the benchmark share).
 
     Returns:
-        The final metrics (also written to ``workdir/metrics.json``).
+        ``(trainer, splits, labeled_indices_or_None, resolved_config_dict)``.
     """
-    started = time.time()
-    os.makedirs(workdir, exist_ok=True)
     resolved = _to_dict(config)
     seed = int(resolved["seed"])
     label_seed = seed if resolved.get("label_seed", -1) < 0 else int(resolved["label_seed"])
-    _write_json(os.path.join(workdir, "run_config.json"), resolved)
+    resolved["label_seed"] = label_seed
+    if workdir:
+        os.makedirs(workdir, exist_ok=True)
+        _write_json(os.path.join(workdir, "run_config.json"), resolved)
 
     splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
                               num_validation=resolved["num_validation"])
@@ -104,8 +98,10 @@ def run(config, workdir, *, data_dir=None, verbose=1):
     indices = None
     if num_labeled:
         indices = data.balanced_labeled_indices(y_train, num_labeled, seed=label_seed)
-        data.save_indices(os.path.join(workdir, INDICES_FILE), indices, num_labeled=num_labeled,
-                          seed=label_seed, dataset=resolved["dataset"])
+        if workdir:
+            data.save_indices(os.path.join(workdir, INDICES_FILE), indices,
+                              num_labeled=num_labeled, seed=label_seed,
+                              dataset=resolved["dataset"])
 
     keras.utils.set_random_seed(seed)
     model = build_model(resolved, splits, indices if indices is not None else [])
@@ -133,6 +129,28 @@ def run(config, workdir, *, data_dir=None, verbose=1):
         # run can be extended by raising train.epochs.
         fingerprint={**resolved, "train": {k: v for k, v in t.items() if k != "epochs"}},
     )
+    return trainer, splits, indices, resolved
+
+
+def run(config, workdir, *, data_dir=None, verbose=1):
+    """Trains the model of ``config`` in ``workdir`` (resuming if it holds a checkpoint).
+
+    Args:
+        config: a ``ConfigDict`` from ``zoo_configs/`` (overrides applied).
+        workdir: the run directory.
+        data_dir: folder with the dataset's original files; None uses
+            tensorflow-datasets (which may download).
+        verbose: 1 for progress bars.
+
+    Returns:
+        The final metrics (also written to ``workdir/metrics.json``).
+    """
+    started = time.time()
+    trainer, splits, indices, resolved = prepare(config, workdir, data_dir=data_dir,
+                                                 verbose=verbose)
+    model = trainer.model
+    seed, label_seed = int(resolved["seed"]), resolved["label_seed"]
+    num_labeled = 0 if indices is None else len(indices)
     history = trainer.fit()
     metrics = {"entry": resolved.get("entry"), "family": resolved["family"],
                "dataset": resolved["dataset"], "num_labeled": num_labeled, "seed": seed,

@@ -260,3 +260,34 @@ def model_card(record):
                   "repeated in this folder's `model.weights.h5`.", ""]
     return "\n".join(lines)
 
+
+
+def publish_entries(patterns, *, org, endpoint=None, token=None, dry_run=False, private=False):
+    """Uploads the mirror folders of the entries matching ``patterns`` and pins revisions.
+
+    Returns:
+        The ``hub.PublishResult`` of each entry; unless ``dry_run``, each entry's
+        record gains ``hub: {"repo_id", "revision"}``.
+    """
+    from ssgm_zoo.zoo import hub
+
+    names = sorted({n for p in patterns for n in registry.list_models(p)})
+    if not names:
+        raise registry.UnknownEntryError(f"No entries match {list(patterns)}.")
+    results = []
+    for name in names:
+        record = registry.model_info(name)
+        folder = next((d / name for d in registry.mirror_dirs() if (d / name).is_dir()), None)
+        if folder is None:
+            raise FileNotFoundError(f"No mirror folder holds {name}; build it with make_entry.")
+        from ssgm_zoo.zoo.loading import verify_files
+
+        verify_files(folder, record)  # never publish files the record does not vouch for
+        repo_id = f"{org}/{name}"
+        result = hub.publish_entry(folder, repo_id, token=token, endpoint=endpoint,
+                                   private=private, dry_run=dry_run)
+        if not dry_run:
+            record["hub"] = {"repo_id": repo_id, "revision": result.commit_sha}
+            write_record(record, registry.ENTRIES_DIR)
+        results.append(result)
+    return results

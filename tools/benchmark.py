@@ -1,0 +1,46 @@
+"""Measures training speed of a config on this device (and optionally time-to-target).
+
+  python tools/benchmark.py --config=zoo_configs/m1m2_mnist.py:100 \
+      --config.m1_checkpoint=runs/m1-mnist-s0/model --data_dir=../shared/data \
+      --backend=jax --epochs=3 [--target=0.05 --max_epochs=200] [--output=bench.json]
+
+Prints one JSON object: seconds per epoch (median after a compiling warm-up
+epoch), steps/s, images/s, backend and devices.
+"""
+
+import json
+import os
+
+from absl import app, flags
+from ml_collections import config_flags
+
+_CONFIG = config_flags.DEFINE_config_file("config", None, "Experiment config file[:arg].")
+_DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"), "Data folder.")
+_BACKEND = flags.DEFINE_enum("backend", None, ["tensorflow", "jax"], "Keras backend.")
+_EPOCHS = flags.DEFINE_integer("epochs", 3, "Timed epochs after the warm-up epoch.")
+_TARGET = flags.DEFINE_float("target", None, "Also time until validation error <= target.")
+_MAX_EPOCHS = flags.DEFINE_integer("max_epochs", 100, "Give up on the target after this.")
+_OUTPUT = flags.DEFINE_string("output", None, "Also write the JSON here.")
+flags.mark_flags_as_required(["config"])
+
+
+def main(argv):
+    del argv
+    if _BACKEND.value:
+        os.environ["KERAS_BACKEND"] = _BACKEND.value
+    from ssgm_zoo import benchmark
+
+    result = benchmark.throughput(_CONFIG.value, data_dir=_DATA_DIR.value, epochs=_EPOCHS.value)
+    if _TARGET.value is not None:
+        result["time_to_target"] = benchmark.time_to_target(
+            _CONFIG.value, target=_TARGET.value, max_epochs=_MAX_EPOCHS.value,
+            data_dir=_DATA_DIR.value)
+    text = json.dumps(result, indent=1)
+    print(text)
+    if _OUTPUT.value:
+        with open(_OUTPUT.value, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    app.run(main)
