@@ -260,3 +260,19 @@ def test_cli_sample_writes_a_grid(zoo, capsys, tmp_path):
     code, _, err = run_cli(capsys, "sample", "m2-test-100", "--output", tmp_path / "x.png",
                            "--class", "12")
     assert code == 2 and "--class" in err
+
+
+def test_publish_entries_pins_the_uploaded_revision_in_the_record(
+        zoo, hub_server, tmp_path, monkeypatch):
+    entries = tmp_path / "entries"
+    shutil.copytree(zoo["entries"], entries)
+    monkeypatch.setattr(registry, "ENTRIES_DIR", entries)
+    registry._load_records.cache_clear()
+    dry = publishing.publish_entries(["m2-*"], org="ssgm-zoo", dry_run=True)
+    assert dry[0].commit_sha is None and hub_server.requests == []
+    assert {name for name, _, _ in dry[0].files} == set(
+        registry.model_info("m2-test-100")["files"])
+    (result,) = publishing.publish_entries(["m2-*"], org="ssgm-zoo", token=TOKEN)
+    record = registry.model_info("m2-test-100")
+    assert record["hub"] == {"repo_id": "ssgm-zoo/m2-test-100", "revision": result.commit_sha}
+    registry._load_records.cache_clear()

@@ -692,7 +692,7 @@ def publish_entry(
     if dry_run:
         return PublishResult(repo_id=repo_id, files=files, commit_sha=None, url=url)
 
-    api = huggingface_hub.HfApi(endpoint=endpoint, token=token)
+    api = huggingface_hub.HfApi(endpoint=_endpoint(endpoint), token=token)
     try:
         repo_url = api.create_repo(repo_id, repo_type="model", exist_ok=True, private=private)
         commit = api.upload_folder(

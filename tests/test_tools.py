@@ -1,0 +1,49 @@
+"""Evaluation helpers, the latent classifier and the benchmark harness."""
+
+import math
+
+import numpy as np
+import pytest
+
+from ssgm_zoo import benchmark, evaluation
+from ssgm_zoo.config import load_config_file, parse_arg
+from ssgm_zoo.models.kingma.latent_classifier import LatentLogisticRegression
+from tests.backends import REPO
+
+
+def test_mean_std_uses_the_sample_standard_deviation():
+    mean, std, n = evaluation.mean_std([0.03, 0.05])
+    assert (mean, n) == (pytest.approx(0.04), 2)
+    assert std == pytest.approx(np.std([0.03, 0.05], ddof=1))
+    assert math.isnan(evaluation.mean_std([0.1])[1])
+    with pytest.raises(ValueError):
+        evaluation.mean_std([])
+
+
+def test_latent_logistic_regression_separates_gaussian_blobs():
+    rng = np.random.default_rng(0)
+    centers = rng.normal(scale=4, size=(3, 5))
+    y = np.repeat(np.arange(3), 30)
+    z = centers[y] + rng.normal(size=(90, 5))
+    clf = LatentLogisticRegression().fit(z, y)
+    y_test = np.repeat(np.arange(3), 100)
+    z_test = centers[y_test] + rng.normal(size=(300, 5))
+    assert np.mean(clf.predict(z_test) == y_test) > 0.95
+    np.testing.assert_allclose(clf.predict_proba(z_test).sum(-1), 1.0)
+
+
+def test_config_arguments_are_parsed_strictly():
+    assert parse_arg("600") == (600, False)
+    assert parse_arg("100,smoke") == (100, True)
+    with pytest.raises(ValueError, match="expected"):
+        parse_arg("hundred")
+    with pytest.raises(FileNotFoundError):
+        load_config_file(REPO / "zoo_configs" / "nope.py")
+
+
+def test_benchmark_reports_throughput_after_a_warm_up_epoch(data_dir):
+    config = load_config_file(REPO / "zoo_configs" / "m2_mnist.py:100,smoke")
+    result = benchmark.throughput(config, data_dir=str(data_dir), epochs=1)
+    assert result["steps_per_epoch"] == 20 and len(result["epoch_seconds_all"]) == 1
+    assert result["images_per_second"] == pytest.approx(20 * 110 / result["epoch_seconds"])
+    assert result["backend"] in ("tensorflow", "jax")
