@@ -41,6 +41,8 @@ def build_parser():
 
     p = sub.add_parser("list", help="entries and their headline metric")
     p.add_argument("pattern", nargs="?", default=None, help="shell-style wildcard, e.g. 'm1m2-*'")
+    p.add_argument("--markdown", action="store_true",
+                   help="a Markdown table with sizes and commands (as in docs/zoo.md)")
 
     p = sub.add_parser("info", help="an entry's record and model card")
     p.add_argument("name", help="zoo entry")

@@ -51,6 +51,9 @@ def list_entries(args):
     if not names:
         print(f"No entries match {args.pattern!r}.")
         return 0
+    if getattr(args, "markdown", False):
+        print(markdown_table(names))
+        return 0
     rows = [("entry", "family", "labels", "metric", "ours", "paper")]
     for name in names:
         record = registry.model_info(name)
@@ -62,6 +65,23 @@ def list_entries(args):
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     return 0
+
+
+def markdown_table(names):
+    """The zoo table of docs/zoo.md: entry, paper metric, ours, size, command."""
+    lines = ["| entry | metric (test) | paper | ours: mean ± std (runs) | this checkpoint | "
+             "size | command |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name in names:
+        record = registry.model_info(name)
+        metric, text = _headline(record)
+        m = record["metrics"][metric]
+        paper = m.get("paper")
+        paper_text = f"{_percent(paper)} ± {_percent(m.get('paper_std'))}" if paper else "-"
+        size = sum(f["size"] for f in record["files"].values()) / 1e6
+        lines.append(f"| `{name}` | {metric} | {paper_text} | {text} | "
+                     f"{_percent(m['checkpoint'])} | {size:.2f} MB | "
+                     f"`{record['training']['command']}` |")
+    return "\n".join(lines)
 
 
 def info(args):
