@@ -32,6 +32,33 @@ def base_config(family, entry):
     return config
 
 
+def m2_schedule(config, num_labeled, smoke):
+    """M2's semi-supervised schedule (M2 and M1+M2), from the authors' code.
+
+    About 100 minibatches per epoch at N = 100, 200 otherwise; each minibatch
+    holds 1/steps of the 50,000 unlabeled and of the N labeled images; 3000
+    epochs. The smoke variant trains a tiny model for 60 steps in seconds.
+    """
+    m, t = config.model, config.train
+    t.steps_per_epoch = 100 if num_labeled == 100 else 200
+    t.batch_sizes.unlabeled = 50_000 // t.steps_per_epoch
+    t.batch_sizes.labeled = max(1, num_labeled // t.steps_per_epoch)
+    t.epochs = 3000
+    t.eval_every = 50
+    t.checkpoint_every = 50
+    t.steps_per_execution = 100
+    if smoke:
+        m.latent_dim, m.hidden_units = 8, (64,)
+        t.batch_sizes.unlabeled, t.batch_sizes.labeled = 100, 10
+        t.eval_every = t.checkpoint_every = 1
+        t.steps_per_execution = 5
+        t.optimizer.learning_rate = 1e-3
+        # A 60-step run learns from the labels only with a stronger weight on them.
+        m.alpha = 5.0
+        t.steps_per_epoch, t.epochs = 20, 3
+    return config
+
+
 def parse_arg(arg, default_labels=None):
     """``"100"``, ``"100,smoke"`` or ``"smoke"`` -> (number of labels, smoke?)."""
     parts = [p for p in (arg or "").split(",") if p]

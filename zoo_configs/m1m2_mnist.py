@@ -8,7 +8,7 @@ Usage: ``--config=zoo_configs/m1m2_mnist.py:100`` (N in 100, 600, 1000, 3000),
 ``:100,smoke`` for a seconds-long CPU run.
 """
 
-from ssgm_zoo.config import base_config, parse_arg
+from ssgm_zoo.config import base_config, m2_schedule, parse_arg
 
 
 def get_config(arg="100"):
@@ -27,23 +27,7 @@ def get_config(arg="100"):
     # was still -193 after 28 epochs, so we use Glorot-uniform (docs/kingma2014.md).
     m.init_std = None
     m.weight_prior = True
-    t = config.train
-    t.steps_per_epoch = 100 if num_labeled == 100 else 200
-    t.batch_sizes.unlabeled = 50_000 // t.steps_per_epoch
-    t.batch_sizes.labeled = max(1, num_labeled // t.steps_per_epoch)
-    t.epochs = 3000
-    t.eval_every = 50
-    t.checkpoint_every = 50
-    t.steps_per_execution = 100
+    m2_schedule(config, num_labeled, smoke)
     if smoke:
         config.m1_checkpoint = ""  # must be given on the command line
-        m.latent_dim, m.hidden_units = 8, (64,)
-        t.batch_sizes.unlabeled, t.batch_sizes.labeled = 100, 10
-        t.eval_every = t.checkpoint_every = 1
-        t.steps_per_execution = 5
-        t.optimizer.learning_rate = 1e-3
-        m.init_std = None
-        # A 60-step run learns from the labels only with a stronger weight on them.
-        m.alpha = 5.0
-        t.steps_per_epoch, t.epochs = 20, 3
     return config
