@@ -367,7 +367,9 @@ class Trainer:
                 return model.evaluation_sums(batch)
 
         jit = jax.jit if self.jit_compile else (lambda f, **kw: f)
-        self._jax_chunk = jit(chunk, donate_argnums=(0,))
+        # No buffer donation: the state's arrays are the variables' own, and a run
+        # stopped mid-epoch (a non-finite loss) must leave the model usable.
+        self._jax_chunk = jit(chunk)
         self._jax_eval = jit(evaluate)
 
     def _name_metrics(self, name, loss, terms):
