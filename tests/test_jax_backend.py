@@ -1,0 +1,21 @@
+"""The engine, model and ELBO tests again, on Keras's JAX backend (in a subprocess)."""
+
+import subprocess
+import sys
+
+import keras
+import pytest
+
+from tests.backends import REPO, backend_env
+
+pytest.importorskip("jax")
+
+
+@pytest.mark.skipif(keras.backend.backend() == "jax", reason="this run is already on JAX")
+def test_engine_and_model_tests_pass_on_jax():
+    files = ["tests/test_engine.py", "tests/test_kingma_models.py", "tests/test_elbo.py"]
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             *files], cwd=REPO, env=backend_env("jax"), capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "failed" not in result.stdout
