@@ -276,11 +276,10 @@ class Trainer:
                 metrics.update(self._name_metrics(name, loss, terms))
             return metrics
 
-        # The metric names, found by tracing (nothing runs, no state moves).
+        # The metric names, found by tracing one step's losses (nothing runs, no
+        # state moves): the while loop below needs its accumulators up front.
         def probe(data, indices):
-            return one_step_metrics(self._gather(data, indices, 0))
-
-        def one_step_metrics(batch):
+            batch = self._gather(data, indices, 0)
             metrics = {}
             for name in self.objectives:
                 loss, terms = model.compute_objective(name, batch, training=True)
@@ -295,7 +294,7 @@ class Trainer:
                 sums = {k: sums[k] + tf.cast(metrics[k], "float32") for k in sums}
             return {k: v / tf.cast(num, "float32") for k, v in sums.items()}
 
-        specs = self._index_specs(tf)
+        specs = {s: tf.TensorSpec([None, self.batch_sizes[s]], tf.int32) for s in self.streams}
         data_spec = tf.nest.map_structure(tf.TensorSpec.from_tensor, self._data)
         self._metric_names = sorted(
             tf.function(probe).get_concrete_function(data_spec, specs).structured_outputs
@@ -306,9 +305,6 @@ class Trainer:
             return model.evaluation_sums(batch)
 
         self._tf_eval = tf.function(evaluate, jit_compile=self.jit_compile)
-
-    def _index_specs(self, tf):
-        return {s: tf.TensorSpec([None, self.batch_sizes[s]], tf.int32) for s in self.streams}
 
     def _build_jax(self):
         import jax
