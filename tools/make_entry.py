@@ -28,29 +28,13 @@ flags.mark_flags_as_required(["name", "runs", "command"])
 
 def main(argv):
     del argv
-    from ssgm_zoo import checkpoint, data, evaluation
     from ssgm_zoo.zoo import publishing
 
     extra = {}
     if _LABELS.value:
-        splits = data.load_splits("mnist", data_dir=_DATA_DIR.value)
-        published = min(_RUNS.value, key=lambda d: publishing._read_json(
-            os.path.join(d, "metrics.json"))["validation_neg_elbo"])
-        m1 = checkpoint.load_model_dir(os.path.join(published, "model"))
-        seeds = [int(s) for s in _LABEL_SEEDS.value]
-        values = []
-        for seed in seeds:
-            idx = data.balanced_labeled_indices(splits["train"][1], _LABELS.value, seed=seed)
-            values.append(evaluation.latent_classifier_error_rate(
-                m1, splits["train"], splits["test"], idx))
-        metric = publishing._metric(values, values[0], publishing.kingma_paper.TABLE1_TEST_ERROR[
-            ("m1", _LABELS.value)] if ("m1", _LABELS.value) in
-            publishing.kingma_paper.TABLE1_TEST_ERROR else None,
-            num_labels=_LABELS.value, label_seed=seeds[0], label_seeds=seeds,
-            classifier="L2-regularised logistic regression on the means of q(z|x) "
-                       "(the paper used a transductive SVM)")
-        metric["estimator"] = "mean and sample standard deviation (ddof=1) over label splits"
-        extra["test_latent_classifier_error_rate"] = metric
+        extra["test_latent_classifier_error_rate"] = publishing.latent_classifier_metric(
+            _RUNS.value, _LABELS.value, [int(s) for s in _LABEL_SEEDS.value],
+            data_dir=_DATA_DIR.value)
     record = publishing.build_entry(
         _NAME.value, _RUNS.value, mirror_root=_MIRROR.value, entries_dir=_ENTRIES.value,
         command=_COMMAND.value, base_entry=_BASE.value, extra_metrics=extra,

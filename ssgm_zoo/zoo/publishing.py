@@ -18,7 +18,8 @@ from ssgm_zoo.models.kingma import paper as kingma_paper
 from ssgm_zoo.zoo import registry
 from ssgm_zoo.zoo.loading import sha256_file, split_base_weights
 
-__all__ = ["build_entry", "write_record", "file_table", "model_card"]
+__all__ = ["build_entry", "write_record", "file_table", "model_card", "metric_record",
+           "latent_classifier_metric", "publish_entries", "read_json"]
 
 INDICES_FILE = "labeled_indices.json"
 FAMILY_TITLES = {"m1": "M1 (VAE)", "m2": "M2", "m1m2": "M1+M2 (stacked)"}
@@ -32,12 +33,12 @@ def file_table(directory):
             for p in sorted(directory.iterdir()) if p.is_file()}
 
 
-def _read_json(path):
+def read_json(path):
     with open(path) as f:
         return json.load(f)
 
 
-def _metric(values, checkpoint_value, paper=None, **extra):
+def metric_record(values, checkpoint_value, paper=None, **extra):
     mean, std, n = mean_std(values)
     out = {"split": "test", "checkpoint": checkpoint_value, "mean": mean,
            "std": None if math.isnan(std) else std, "num_runs": n, "per_run": values,
@@ -69,7 +70,7 @@ def build_entry(name, run_dirs, *, mirror_root, entries_dir, command, base_entry
         The record (also written to ``entries_dir/name.json``).
     """
     registry.validate_name(name)
-    runs = [(pathlib.Path(d), _read_json(pathlib.Path(d) / "metrics.json")) for d in run_dirs]
+    runs = [(pathlib.Path(d), read_json(pathlib.Path(d) / "metrics.json")) for d in run_dirs]
     if not runs:
         raise ValueError("build_entry needs at least one run directory.")
     family = runs[0][1]["family"]
@@ -77,9 +78,9 @@ def build_entry(name, run_dirs, *, mirror_root, entries_dir, command, base_entry
         raise ValueError("All runs of an entry must come from the same family.")
     select = "validation_neg_elbo" if family == "m1" else "validation_error_rate"
     published_dir, published = min(runs, key=lambda r: r[1][select])
-    run_config = _read_json(published_dir / "run_config.json")
+    run_config = read_json(published_dir / "run_config.json")
     model_dir = published_dir / "model"
-    meta = _read_json(model_dir / checkpoint.METADATA_FILE)
+    meta = read_json(model_dir / checkpoint.METADATA_FILE)
 
     target = pathlib.Path(mirror_root) / name
     tmp = target.with_name(target.name + ".tmp")
@@ -97,12 +98,12 @@ def build_entry(name, run_dirs, *, mirror_root, entries_dir, command, base_entry
     metrics = {}
     if family == "m1":
         values = [m["test_neg_elbo"] for _, m in runs]
-        metrics["test_neg_elbo"] = _metric(values, published["test_neg_elbo"],
+        metrics["test_neg_elbo"] = metric_record(values, published["test_neg_elbo"],
                                            unit="nats per image (single-sample ELBO)")
     else:
         values = [m["test_error_rate"] for _, m in runs]
         paper = kingma_paper.TABLE1_TEST_ERROR.get((family, num_labels))
-        metrics["test_error_rate"] = _metric(values, published["test_error_rate"], paper)
+        metrics["test_error_rate"] = metric_record(values, published["test_error_rate"], paper)
         metrics["validation_error_rate"] = {"split": "validation",
                                             "checkpoint": published["validation_error_rate"]}
     metrics.update(extra_metrics or {})
@@ -163,6 +164,33 @@ def _slice_errors(model_dir, dataset, data_dir, count=1000):
     x, y = data.load_splits(dataset, data_dir=data_dir)["test"]
     errors = int((model.classify(x[:count]) != y[:count]).sum())
     return {"split": "test[:1000]", "checkpoint": errors, "count": count}
+
+
+def latent_classifier_metric(run_dirs, num_labels, label_seeds, data_dir=None):
+    """M1 + logistic regression over several label splits, for an M1 entry's record.
+
+    The M1 is the run with the lowest validation negative ELBO (as ``build_entry``
+    publishes); the checkpoint value is the first label seed's.
+    """
+    from ssgm_zoo import data, evaluation
+
+    published = min(run_dirs, key=lambda d: read_json(
+        pathlib.Path(d) / "metrics.json")["validation_neg_elbo"])
+    m1 = checkpoint.load_model_dir(pathlib.Path(published) / "model")
+    splits = data.load_splits("mnist", data_dir=data_dir)
+    values = []
+    for seed in label_seeds:
+        idx = data.balanced_labeled_indices(splits["train"][1], num_labels, seed=seed)
+        values.append(evaluation.latent_classifier_error_rate(m1, splits["train"],
+                                                              splits["test"], idx))
+    metric = metric_record(values, values[0],
+                           kingma_paper.TABLE1_TEST_ERROR.get(("m1", num_labels)),
+                           num_labels=num_labels, label_seed=label_seeds[0],
+                           label_seeds=list(label_seeds),
+                           classifier="L2-regularised logistic regression on the means of "
+                                      "q(z|x) (the paper used a transductive SVM)")
+    metric["estimator"] = "mean and sample standard deviation (ddof=1) over label splits"
+    return metric
 
 
 def write_record(record, entries_dir):
