@@ -104,18 +104,27 @@ class _Log:
         )
 
     def _write_csv(self, record):
+        # Append; rewrite the file only when a record brings new columns (the
+        # first evaluation epoch), so a 3000-epoch run does not rewrite it 3000 times.
         path = os.path.join(self.workdir, "metrics.csv")
-        rows = []
+        fields = []
         if os.path.exists(path):
             with open(path, newline="") as f:
+                fields = next(csv.reader(f), [])
+        if fields and set(record) <= set(fields):
+            with open(path, "a", newline="") as f:
+                csv.DictWriter(f, fieldnames=fields).writerow(record)
+            return
+        rows = []
+        if fields:
+            with open(path, newline="") as f:
                 rows = list(csv.DictReader(f))
-        rows.append(record)
-        fields = list(dict.fromkeys(k for row in rows for k in row))
+        fields = list(dict.fromkeys([*fields, *record]))
         tmp = path + ".tmp"
         with open(tmp, "w", newline="") as f:
             out = csv.DictWriter(f, fieldnames=fields)
             out.writeheader()
-            out.writerows(rows)
+            out.writerows([*rows, record])
         os.replace(tmp, path)
 
     def close(self):

@@ -5,7 +5,7 @@ import numpy as np
 from keras import ops
 
 from ssgm_zoo.models.kingma import elbo
-from ssgm_zoo.models.kingma.m1 import M1
+from ssgm_zoo.models.kingma.m1 import M1  # noqa: F401  (the docstring example)
 from ssgm_zoo.models.kingma.m2 import M2
 
 __all__ = ["M1M2"]
@@ -82,9 +82,11 @@ class M1M2(M2):
         z1 dimensions that M2 does not model are set to their prior mean, 0.
         """
         z1_kept = super().decode_mean(z, labels)
-        z1 = np.zeros((int(ops.shape(z1_kept)[0]), self.m1.latent_dim), "float32")
-        z1[:, self.feature_indices] = ops.convert_to_numpy(z1_kept)
-        return self.m1.decode(z1)
+        # Scatter the kept dimensions back into z1 with a one-hot projection, so
+        # this stays in keras.ops (traceable on either backend).
+        projection = ops.one_hot(ops.convert_to_tensor(self.feature_indices, "int32"),
+                                 self.m1.latent_dim)
+        return self.m1.decode(ops.matmul(z1_kept, projection))
 
     def to_images(self, decoded):
         return decoded
