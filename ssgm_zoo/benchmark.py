@@ -14,6 +14,11 @@ from ssgm_zoo import experiment
 __all__ = ["throughput", "time_to_target"]
 
 
+def _copy(config):
+    """A copy to change (the caller's config stays as given)."""
+    return config.copy_and_resolve_references()
+
+
 def _images_per_step(trainer):
     return sum(trainer.batch_sizes.values())
 
@@ -25,7 +30,7 @@ def throughput(config, *, data_dir=None, epochs=3):
         dict with ``compile_epoch_seconds``, ``epoch_seconds`` (median of the
         timed epochs), ``steps_per_second``, ``images_per_second`` and the device.
     """
-    config = config.copy_and_resolve_references() if hasattr(config, "copy_and_resolve_references") else config
+    config = _copy(config)
     config.train.epochs = 1 + int(epochs)
     config.train.eval_every = 10**9  # evaluation is not training time
     trainer, _, _, _ = experiment.prepare(config, None, data_dir=data_dir, verbose=0)
@@ -53,7 +58,7 @@ def time_to_target(config, *, metric="validation_error_rate", target, max_epochs
     Evaluates after every epoch. Returns the seconds and epochs, or
     ``reached: False`` after ``max_epochs``.
     """
-    config = config.copy_and_resolve_references() if hasattr(config, "copy_and_resolve_references") else config
+    config = _copy(config)
     config.train.epochs = int(max_epochs)
     config.train.eval_every = 1
     trainer, _, _, _ = experiment.prepare(config, None, data_dir=data_dir, verbose=0)

@@ -163,9 +163,9 @@ def run(config, workdir, *, data_dir=None, verbose=1):
     metrics["device"] = _device_description()
 
     extra = {}
-    if indices is not None:
-        extra[INDICES_FILE] = {"indices": [int(i) for i in indices], "num_labeled": num_labeled,
-                               "seed": label_seed, "dataset": resolved["dataset"]}
+    if indices is not None:  # the model directory carries the run's labeled split as written
+        with open(os.path.join(workdir, INDICES_FILE)) as f:
+            extra[INDICES_FILE] = json.load(f)
     checkpoint.save_model_dir(model, os.path.join(workdir, MODEL_DIR),
                               metadata={"metrics": _scalars(metrics), "config": resolved},
                               extra_files=extra)
