@@ -61,9 +61,9 @@ def time_to_target(config, *, metric="validation_error_rate", target, max_epochs
     config = _copy(config)
     config.train.epochs = int(max_epochs)
     config.train.eval_every = 1
-    trainer, _, _, _ = experiment.prepare(config, None, data_dir=data_dir, verbose=0)
-    # Evaluate validation only: test stays untouched by a stopping rule.
-    trainer._eval_data = {"validation": trainer._eval_data["validation"]}
+    # Validation only: test stays untouched by a stopping rule.
+    trainer, _, _, _ = experiment.prepare(config, None, data_dir=data_dir, verbose=0,
+                                          eval_splits=("validation",))
     started = time.perf_counter()
     for epoch in range(1, int(max_epochs) + 1):
         trainer.epochs = epoch

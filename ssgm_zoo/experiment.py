@@ -77,7 +77,8 @@ def _device_description():
             "cpu_count": os.cpu_count()}
 
 
-def prepare(config, workdir=None, *, data_dir=None, verbose=1):
+def prepare(config, workdir=None, *, data_dir=None, verbose=1,
+            eval_splits=("validation", "test")):
     """Data, model and ``Trainer`` for ``config`` (what ``run`` and the benchmark share).
 
     Returns:
@@ -118,7 +119,7 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1):
         optimizer=t["optimizer"],
         seed=seed,
         eval_data={name: {"x": splits[name][0], "y": splits[name][1]}
-                   for name in ("validation", "test")},
+                   for name in eval_splits},
         eval_every=t["eval_every"],
         eval_batch_size=t["eval_batch_size"],
         workdir=workdir,

@@ -47,3 +47,13 @@ def test_benchmark_reports_throughput_after_a_warm_up_epoch(data_dir):
     assert result["steps_per_epoch"] == 20 and len(result["epoch_seconds_all"]) == 1
     assert result["images_per_second"] == pytest.approx(20 * 110 / result["epoch_seconds"])
     assert result["backend"] in ("tensorflow", "jax")
+
+
+def test_time_to_target_stops_at_the_first_epoch_meeting_it(data_dir):
+    config = load_config_file(REPO / "zoo_configs" / "m2_mnist.py:100,smoke")
+    reached = benchmark.time_to_target(config, target=1.0, max_epochs=3, data_dir=str(data_dir))
+    assert reached["reached"] and reached["epochs"] == 1 and reached["seconds"] > 0
+    missed = benchmark.time_to_target(config, target=0.0, max_epochs=2, data_dir=str(data_dir))
+    assert not missed["reached"] and missed["epochs"] == 2
+    assert 0 < missed["validation_error_rate"] < 1
+    assert config.train.epochs == 3  # the caller's config is not changed
