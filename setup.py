@@ -23,7 +23,8 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["ssgm_zoo", "ssgm_zoo.*"]),
     include_package_data=True,
-    package_data={"ssgm_zoo": ["zoo/entries/*.json", "zoo/mirror/*/*"]},
+    # Each family ships its entry records and entry files in its own folder.
+    package_data={"ssgm_zoo": ["models/*/entries/*.json", "models/*/entries/*/*"]},
     install_requires=[
         "tensorflow>=2.16",
         "keras>=3.3",
@@ -37,6 +38,8 @@ setup(
         "h5py>=3.7",
         "pillow>=9.0",
         "matplotlib>=3.7",
+        # TensorBoard logs without TensorFlow (the GPU route runs Keras on JAX alone).
+        "tensorboardX>=2.6",
     ],
     extras_require={
         # The JAX backend. TFP's released JAX substrate lags current jax: see

@@ -17,9 +17,7 @@ _LAZY = {
     "list_models": "ssgm_zoo.zoo",
     "load_pretrained": "ssgm_zoo.zoo",
     "model_info": "ssgm_zoo.zoo",
-    "M1": "ssgm_zoo.models",
-    "M2": "ssgm_zoo.models",
-    "M1M2": "ssgm_zoo.models",
+    "families": "ssgm_zoo",
     "Trainer": "ssgm_zoo.training",
 }
 
@@ -27,6 +25,8 @@ __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name):
+    if name == "families":
+        return importlib.import_module("ssgm_zoo.families")
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'ssgm_zoo' has no attribute {name!r}")

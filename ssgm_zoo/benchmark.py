@@ -33,7 +33,7 @@ def throughput(config, *, data_dir=None, epochs=3):
     config = _copy(config)
     config.train.epochs = 1 + int(epochs)
     config.train.eval_every = 10**9  # evaluation is not training time
-    trainer, _, _, _ = experiment.prepare(config, None, data_dir=data_dir, verbose=0)
+    trainer, _, _ = experiment.prepare(config, None, data_dir=data_dir, verbose=0)
     history = trainer.fit()
     timed = sorted(r["epoch_seconds"] for r in history[1:])
     median = timed[len(timed) // 2]
@@ -62,8 +62,8 @@ def time_to_target(config, *, metric="validation_error_rate", target, max_epochs
     config.train.epochs = int(max_epochs)
     config.train.eval_every = 1
     # Validation only: test stays untouched by a stopping rule.
-    trainer, _, _, _ = experiment.prepare(config, None, data_dir=data_dir, verbose=0,
-                                          eval_splits=("validation",))
+    trainer, _, _ = experiment.prepare(config, None, data_dir=data_dir, verbose=0,
+                                       eval_splits=("validation",))
     started = time.perf_counter()
     for epoch in range(1, int(max_epochs) + 1):
         trainer.epochs = epoch

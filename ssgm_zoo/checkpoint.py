@@ -2,6 +2,8 @@
 ``model.weights.h5`` (the layout keras-hub presets and ``hf://`` repositories use).
 
 Only JSON and HDF5 weights are read: no pickles, no code from the directory.
+A model's classes are registered by importing its family's model modules,
+found through the family registry from the module the config names.
 """
 
 import datetime
@@ -10,11 +12,11 @@ import os
 import platform
 import shutil
 
-import keras
-
+from ssgm_zoo import files
 from ssgm_zoo.version import __version__
 
-__all__ = ["save_model_dir", "load_model_dir", "CONFIG_FILE", "METADATA_FILE", "WEIGHTS_FILE"]
+__all__ = ["save_model_dir", "load_model_dir", "split_weights", "merge_weights", "CONFIG_FILE",
+           "METADATA_FILE", "WEIGHTS_FILE"]
 
 CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
@@ -26,19 +28,16 @@ def save_model_dir(model, path, metadata=None, extra_files=None):
 
     Args:
         model: a built Keras model registered as serializable.
-        path: target directory; replaced if it exists.
+        path: target directory (parents are created); replaced if it exists.
         metadata: extra JSON-able fields for ``metadata.json``.
         extra_files: ``{file name: JSON-able object}`` written next to the model.
 
     Returns:
         ``path``.
     """
+    import keras
+
     path = os.path.abspath(path)
-    tmp = path + ".tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(tmp)
-    with open(os.path.join(tmp, CONFIG_FILE), "w") as f:
-        json.dump(keras.saving.serialize_keras_object(model), f, indent=2)
     meta = {
         "keras_version": keras.__version__,
         "ssgm_zoo_version": __version__,
@@ -48,16 +47,35 @@ def save_model_dir(model, path, metadata=None, extra_files=None):
         "python": platform.python_version(),
     }
     meta.update(metadata or {})
-    with open(os.path.join(tmp, METADATA_FILE), "w") as f:
-        json.dump(meta, f, indent=2)
-    model.save_weights(os.path.join(tmp, WEIGHTS_FILE))
-    for name, obj in (extra_files or {}).items():
-        with open(os.path.join(tmp, name), "w") as f:
-            json.dump(obj, f, indent=1)
-    if os.path.exists(path):
-        shutil.rmtree(path)
-    os.replace(tmp, path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with files.atomic_directory(path) as tmp:
+        (tmp / CONFIG_FILE).write_text(
+            json.dumps(keras.saving.serialize_keras_object(model), indent=2))
+        (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2))
+        model.save_weights(str(tmp / WEIGHTS_FILE))
+        for name, obj in (extra_files or {}).items():
+            (tmp / name).write_text(json.dumps(obj, indent=1))
     return path
+
+
+def _register_classes(config):
+    """Imports the model classes a serialized model needs (its family's, found by module).
+
+    Nothing else is imported: a class outside the zoo's families loads only if
+    the caller registered it already.
+    """
+    import keras
+
+    from ssgm_zoo import families
+
+    module = config.get("module", "") if isinstance(config, dict) else ""
+    family = families.family_of_module(module)
+    if family is not None:
+        family.import_models()
+    elif keras.saving.get_registered_object(config.get("registered_name")) is None:
+        raise ValueError(f"The model's config names class {config.get('registered_name')!r} "
+                         f"of module {module!r}, which belongs to no registered ssgm-zoo family "
+                         "and is not registered with Keras; import the module that defines it.")
 
 
 def load_model_dir(path, *, load_weights=True):
@@ -73,15 +91,50 @@ def load_model_dir(path, *, load_weights=True):
     Raises:
         FileNotFoundError: a file of the layout is missing (named in the message).
     """
+    import keras
+
     for name in (CONFIG_FILE, WEIGHTS_FILE) if load_weights else (CONFIG_FILE,):
         if not os.path.isfile(os.path.join(path, name)):
             raise FileNotFoundError(f"{os.path.join(path, name)} is missing; not a model directory.")
     with open(os.path.join(path, CONFIG_FILE)) as f:
         config = json.load(f)
-    import ssgm_zoo.models  # noqa: F401  (registers the zoo's classes for deserialization)
-
+    _register_classes(config)
     # safe_mode forbids lambdas and other code in the config.
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     if load_weights:
         model.load_weights(os.path.join(path, WEIGHTS_FILE))
     return model
+
+
+def split_weights(weights_path, out_path, group):
+    """Writes ``weights_path`` without ``group`` (weights another entry ships)."""
+    import h5py
+
+    # Copy every other group into a fresh file (deleting in place leaves the space used).
+    with h5py.File(weights_path, "r") as src, h5py.File(out_path, "w") as dst:
+        for key, value in src.attrs.items():
+            dst.attrs[key] = value
+        _copy_except(src, dst, group.strip("/").split("/"))
+
+
+def _copy_except(src, dst, parts):
+    for key in src:
+        if parts and key == parts[0]:
+            if len(parts) > 1:
+                target = dst.require_group(key)
+                for k, v in src[key].attrs.items():
+                    target.attrs[k] = v
+                _copy_except(src[key], target, parts[1:])
+            continue
+        src.copy(src[key], dst, name=key)
+
+
+def merge_weights(own_path, base_path, out_path, group):
+    """Writes a full weights file: ``own_path`` plus ``base_path``'s weights under ``group``."""
+    import h5py
+
+    shutil.copyfile(own_path, out_path)
+    with h5py.File(out_path, "a") as dst, h5py.File(base_path, "r") as base:
+        target = dst.require_group(group)
+        for key in base:
+            base.copy(base[key], target, name=key)

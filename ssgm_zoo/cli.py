@@ -7,10 +7,14 @@
   ssgm-zoo sample NAME --output grid.png [--class K]
 
 Every command takes ``--source`` (a local entry directory or ``hf://org/repo``)
-and ``--revision``. ``--backend`` picks the Keras backend.
+and ``--revision``. ``--backend`` picks the Keras backend. Commands start
+quietly: the lines TensorFlow and XLA write at start-up (CUDA stubs, CPU
+feature notices) are hidden unless ``--verbose``; ``list`` and ``info`` read
+JSON only and import no backend.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -37,6 +41,8 @@ def build_parser():
         prog="ssgm-zoo", description="Pretrained semi-supervised deep generative models.")
     parser.add_argument("--backend", choices=["tensorflow", "jax"], default=None,
                         help="Keras backend (default: $KERAS_BACKEND or tensorflow)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show the backend's start-up and log lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="entries and their headline metric")
@@ -76,16 +82,53 @@ def build_parser():
     return parser
 
 
+@contextlib.contextmanager
+def _native_stderr_hidden():
+    """Sends what native code writes to file descriptor 2 to /dev/null; Python's
+    ``sys.stderr`` (our errors, warnings, tracebacks) keeps the real stream."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured in tests)
+        yield
+        return
+    python_stderr = sys.stderr
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr.close()
+        sys.stderr = python_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _quiet_logs():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import logging
+
+    logging.getLogger("absl").setLevel(logging.ERROR)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.backend:
         os.environ["KERAS_BACKEND"] = args.backend  # before keras is imported
+    if not args.verbose:
+        _quiet_logs()
     from ssgm_zoo.zoo import commands
 
+    command = {"list": commands.list_entries, "info": commands.info,
+               "evaluate": commands.evaluate, "predict": commands.predict,
+               "sample": commands.sample}[args.command]
+    quiet = contextlib.nullcontext() if args.verbose else _native_stderr_hidden()
     try:
-        return {"list": commands.list_entries, "info": commands.info,
-                "evaluate": commands.evaluate, "predict": commands.predict,
-                "sample": commands.sample}[args.command](args) or 0
+        with quiet:
+            return command(args) or 0
     except commands.USER_ERRORS as error:
         print(f"ssgm-zoo {args.command}: error: {error}", file=sys.stderr)
         return 2

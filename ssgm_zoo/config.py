@@ -1,21 +1,38 @@
-"""Defaults shared by every experiment config in ``zoo_configs/``.
+"""Defaults shared by every experiment config in ``zoo_configs/``, and config loading.
 
-A config file starts from ``base_config`` and overrides what differs, so each
-default lives here once.
+A config file ``zoo_configs/<family>/<name>.py`` defines ``get_config(arg)``
+returning an ``ml_collections.ConfigDict`` that starts from ``base_config``
+(or a family's own starting point built on it) and overrides what differs, so
+each default lives in one place. ``tools/train.py`` takes
+``--config=path.py:arg`` and ``--config.a.b=value`` overrides.
 """
+
+import importlib.util
+import os
 
 import ml_collections
 
-# Adam as in the authors' code (dpkingma/nips14-ssl): lr 3e-4, beta1 0.9, beta2 0.999.
-ADAM = {"name": "adam", "learning_rate": 3e-4, "beta_1": 0.9, "beta_2": 0.999}
+__all__ = ["base_config", "parse_arg", "load_config_file", "ConfigFileError"]
 
 
-def base_config(family, entry):
+class ConfigFileError(ValueError):
+    """A config file cannot be loaded; the message says why and what to do."""
+
+
+def base_config(family, model_name, entry):
+    """The fields every config has, with the shared defaults.
+
+    Args:
+        family: the model family (a folder of ``ssgm_zoo/models/``).
+        model_name: one of the family's models.
+        entry: the zoo entry this config reproduces.
+    """
     config = ml_collections.ConfigDict()
     config.family = family
-    config.entry = entry  # the zoo entry this config reproduces
+    config.model_name = model_name
+    config.entry = entry
     config.dataset = "mnist"
-    config.num_validation = 10_000  # 50k train / 10k validation / 10k test (paper protocol)
+    config.num_validation = 10_000  # 50k train / 10k validation / 10k test
     config.num_labeled = 0  # 0: unsupervised
     config.label_seed = -1  # -1: use the run seed
     config.seed = 0
@@ -24,7 +41,7 @@ def base_config(family, entry):
     config.train.epochs = 1
     config.train.steps_per_epoch = 100
     config.train.batch_sizes = ml_collections.ConfigDict()
-    config.train.optimizer = dict(ADAM)
+    config.train.optimizer = {"name": "adam", "learning_rate": 1e-3}
     config.train.eval_every = 10
     config.train.eval_batch_size = 1000
     config.train.checkpoint_every = 10
@@ -32,35 +49,13 @@ def base_config(family, entry):
     return config
 
 
-def m2_schedule(config, num_labeled, smoke):
-    """M2's semi-supervised schedule (M2 and M1+M2), from the authors' code.
-
-    About 100 minibatches per epoch at N = 100, 200 otherwise; each minibatch
-    holds 1/steps of the 50,000 unlabeled and of the N labeled images; 3000
-    epochs. The smoke variant trains a tiny model for 60 steps in seconds.
-    """
-    m, t = config.model, config.train
-    t.steps_per_epoch = 100 if num_labeled == 100 else 200
-    t.batch_sizes.unlabeled = 50_000 // t.steps_per_epoch
-    t.batch_sizes.labeled = max(1, num_labeled // t.steps_per_epoch)
-    t.epochs = 3000
-    t.eval_every = 50
-    t.checkpoint_every = 50
-    t.steps_per_execution = 100
-    if smoke:
-        m.latent_dim, m.hidden_units = 8, (64,)
-        t.batch_sizes.unlabeled, t.batch_sizes.labeled = 100, 10
-        t.eval_every = t.checkpoint_every = 1
-        t.steps_per_execution = 5
-        t.optimizer.learning_rate = 1e-3
-        # A 60-step run learns from the labels only with a stronger weight on them.
-        m.alpha = 5.0
-        t.steps_per_epoch, t.epochs = 20, 3
-    return config
-
-
 def parse_arg(arg, default_labels=None):
-    """``"100"``, ``"100,smoke"`` or ``"smoke"`` -> (number of labels, smoke?)."""
+    """``"100"``, ``"100,smoke"`` or ``"smoke"`` -> (number of labels, smoke?).
+
+    Example:
+    >>> parse_arg("100,smoke")
+    (100, True)
+    """
     parts = [p for p in (arg or "").split(",") if p]
     smoke = "smoke" in parts
     numbers = [p for p in parts if p != "smoke"]
@@ -71,14 +66,26 @@ def parse_arg(arg, default_labels=None):
 
 
 def load_config_file(spec):
-    """The ConfigDict of ``path/to/config.py[:arg]``, as ``--config`` would give it."""
-    import importlib.util
-    import os
+    """The ConfigDict of ``path/to/config.py[:arg]``, as ``--config`` would give it.
 
+    Raises:
+        FileNotFoundError: the file does not exist (the message says where
+            configs live).
+        ConfigFileError: the file cannot be imported (for example a config
+            written for an older version of ssgm-zoo).
+    """
     path, _, arg = str(spec).partition(":")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"Config file {path} does not exist.")
+        raise FileNotFoundError(f"Config file {path} does not exist; the zoo's configs are in "
+                                "zoo_configs/<family>/.")
     module_spec = importlib.util.spec_from_file_location("_ssgm_zoo_config", path)
     module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
+    try:
+        module_spec.loader.exec_module(module)
+    except ImportError as error:
+        raise ConfigFileError(
+            f"Config file {path} cannot be imported ({error}). Configs written for ssgm-zoo 0.1 "
+            "imported helpers that moved into their family's folder; use the config of the same "
+            "name in zoo_configs/<family>/. Run directories trained with an old config resume "
+            "with the new one.") from error
     return module.get_config(arg) if arg else module.get_config()

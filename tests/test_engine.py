@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from keras import ops
 
-from ssgm_zoo.models import M1, ZooModel
+from ssgm_zoo.models.base import ZooModel
 from ssgm_zoo.training import Trainer, TrainingDivergedError, batch_indices
+from tests.models import NoisyAutoencoder, TinyGAN
 
 
 def test_batch_indices_are_shuffled_passes_and_any_range_matches_a_full_replay():
@@ -25,12 +26,12 @@ def test_batch_indices_are_shuffled_passes_and_any_range_matches_a_full_replay()
     assert not np.array_equal(other_stream, full)
 
 
-def tiny_m1(seed=0):
-    return M1(latent_dim=4, hidden_units=(16,), init_std=0.05, seed=seed)
+def tiny_model(seed=0):
+    return NoisyAutoencoder(seed=seed)
 
 
 def images(n=120, seed=0):
-    return np.random.default_rng(seed).random((n, 28, 28, 1)).astype("float32")
+    return np.random.default_rng(seed).random((n, 4, 4, 1)).astype("float32")
 
 
 def make_trainer(model, workdir=None, epochs=4, **kwargs):
@@ -54,7 +55,7 @@ def assert_same_weights(a, b):
 
 
 def test_same_seed_gives_identical_runs_and_training_lowers_the_loss():
-    a, b = tiny_m1(), tiny_m1()
+    a, b = tiny_model(), tiny_model()
     history = make_trainer(a).fit()
     make_trainer(b).fit()
     assert_same_weights(a, b)
@@ -62,12 +63,12 @@ def test_same_seed_gives_identical_runs_and_training_lowers_the_loss():
 
 
 def test_resumed_run_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
-    straight = tiny_m1()
+    straight = tiny_model()
     make_trainer(straight, workdir=str(tmp_path / "a"), epochs=4).fit()
 
-    first = tiny_m1()
+    first = tiny_model()
     make_trainer(first, workdir=str(tmp_path / "b"), epochs=2).fit()
-    resumed = tiny_m1(seed=123)  # different init: everything must come from the checkpoint
+    resumed = tiny_model(seed=123)  # different init: everything must come from the checkpoint
     trainer = make_trainer(resumed, workdir=str(tmp_path / "b"), epochs=4)
     history = trainer.fit()
     assert [r["epoch"] for r in history] == [1, 2, 3, 4]
@@ -77,27 +78,28 @@ def test_resumed_run_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
 
 
 def test_resume_with_another_configuration_is_refused(tmp_path):
-    make_trainer(tiny_m1(), workdir=str(tmp_path), epochs=1).fit()
+    make_trainer(tiny_model(), workdir=str(tmp_path), epochs=1).fit()
     with pytest.raises(ValueError, match="different configuration"):
-        make_trainer(tiny_m1(), workdir=str(tmp_path), epochs=2, fingerprint={"test": 2}).fit()
+        make_trainer(tiny_model(), workdir=str(tmp_path), epochs=2, fingerprint={"test": 2}).fit()
 
 
 def test_evaluation_frequency_does_not_change_training(tmp_path):
-    a, b = tiny_m1(), tiny_m1()
+    a, b = tiny_model(), tiny_model()
     make_trainer(a, eval_every=1).fit()
     make_trainer(b, eval_every=100).fit()
     assert_same_weights(a, b)
 
 
 def test_logs_checkpoints_and_tensorboard_are_written(tmp_path):
-    history = make_trainer(tiny_m1(), workdir=str(tmp_path), epochs=3, keep_checkpoints=2,
+    history = make_trainer(tiny_model(), workdir=str(tmp_path), epochs=3, keep_checkpoints=2,
                            eval_every=2).fit()
     assert sorted(os.listdir(tmp_path / "checkpoints")) == ["epoch_000002", "epoch_000003"]
     with open(tmp_path / "metrics.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
     assert float(rows[-1]["train_loss"]) == pytest.approx(history[-1]["train_loss"])
-    assert "validation_neg_elbo" in history[1] and "validation_neg_elbo" not in history[0]
+    assert "validation_squared_error" in history[1]
+    assert "validation_squared_error" not in history[0]
     events = os.listdir(tmp_path / "tensorboard")
     assert len(events) == 1
     tf = pytest.importorskip("tensorflow")
@@ -105,7 +107,7 @@ def test_logs_checkpoints_and_tensorboard_are_written(tmp_path):
     for record in tf.data.TFRecordDataset(str(tmp_path / "tensorboard" / events[0])):
         event = tf.compat.v1.Event.FromString(record.numpy())
         tags.update(v.tag for v in event.summary.value)
-    assert {"train_loss", "train_kl", "validation_neg_elbo"} <= tags
+    assert {"train_loss", "train_code_norm", "validation_squared_error"} <= tags
 
 
 @keras.saving.register_keras_serializable(package="ssgm_zoo_tests")
@@ -132,7 +134,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     kept = sorted(os.listdir(tmp_path / "checkpoints"))
     assert kept and str(tmp_path / "checkpoints" / kept[-1]) in str(error.value)
     with np.load(tmp_path / "checkpoints" / kept[-1] / "state.npz") as state:
-        assert np.isfinite(state["model/00000"]) and state["model/00000"] > 0
+        assert np.isfinite(state["model/w"]) and state["model/w"] > 0
 
 
 @keras.saving.register_keras_serializable(package="ssgm_zoo_tests")
@@ -167,4 +169,53 @@ def test_objectives_update_their_own_variables_in_order():
 
 def test_mismatched_streams_are_rejected():
     with pytest.raises(ValueError, match="same streams"):
-        make_trainer(tiny_m1(), batch_sizes={"labeled": 2})
+        make_trainer(tiny_model(), batch_sizes={"labeled": 2})
+
+
+def test_an_objective_with_own_batches_reads_other_items_than_the_shared_batch():
+    trainer = make_trainer(TinyGAN(), epochs=1, steps_per_epoch=1, eval_data=None)
+    indices = trainer._indices(0, 1)
+    assert set(indices) == {"", "generator"}  # the shared group and the generator's own
+    shared, own = indices[""]["unlabeled"][0], indices["generator"]["unlabeled"][0]
+    assert not np.array_equal(shared, own)
+    history = trainer.fit()
+    # The generator's logged batch sum is that of its own batch.
+    x = images()
+    assert history[0]["train_generator_batch_sum"] == pytest.approx(float(x[own].sum()),
+                                                                   rel=1e-5)
+
+
+def test_initialize_runs_once_on_a_new_run_and_not_on_resume(tmp_path):
+    model = TinyGAN()
+    make_trainer(model, workdir=str(tmp_path), epochs=1, eval_data=None).fit()
+    assert model.initialize_calls == 1
+    batch_mean = np.asarray(model.data_mean.value)
+    assert batch_mean.shape == (16,) and 0.3 < batch_mean.mean() < 0.7
+    resumed = TinyGAN(seed=4)
+    make_trainer(resumed, workdir=str(tmp_path), epochs=2, eval_data=None).fit()
+    assert resumed.initialize_calls == 0
+
+
+def test_metrics_on_generated_samples_are_logged_at_evaluation_epochs():
+    history = make_trainer(TinyGAN(), epochs=2, eval_every=2).fit()
+    assert "generated_pixel_mean" not in history[0]
+    assert 0 < history[1]["generated_pixel_mean"] < 1
+    assert "validation_real_logit" in history[1]
+
+
+class Overlapping(TinyGAN):
+    def objective_variables(self, name):
+        return self.trainable_variables
+
+
+def test_overlapping_variables_of_disjoint_objectives_are_refused():
+    with pytest.raises(ValueError, match="updated by both 'discriminator' and 'generator'"):
+        make_trainer(Overlapping(), eval_data=None)
+
+
+def test_an_objective_reading_an_unknown_stream_is_refused():
+    class Labeled(TinyGAN):
+        objectives = (ZooModel.objectives[0].__class__("loss", streams=("labeled",)),)
+
+    with pytest.raises(ValueError, match="reads streams \\['labeled'\\]"):
+        make_trainer(Labeled(), eval_data=None)

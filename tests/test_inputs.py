@@ -4,6 +4,8 @@ and every bad input gives an InputError naming the file (and the line / image fi
 import ast
 import os
 import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -184,6 +186,82 @@ def test_csv_tolerates_bom_crlf_spaces_and_trailing_blank_lines(tmp_path, images
     assert labels.tolist() == list(range(7))
 
 
+@pytest.mark.parametrize("label_at", [None, 0])
+def test_large_csv_is_read_exactly(tmp_path, label_at):
+    """20,000 lines (Kaggle test.csv / train.csv layouts): every value and label as written.
+
+    Lines are built from 500 random tails (pixels 2 .. 783) plus a first two pixels that
+    encode the line number, so every line differs and writing the file stays quick."""
+    n = 20_000
+    rng = np.random.default_rng(4)
+    tails = rng.integers(0, 256, (500, 782), dtype=np.uint8)
+    pick = rng.integers(0, len(tails), n)
+    x = np.column_stack([np.arange(n) % 256, np.arange(n) // 256, tails[pick]]).astype(np.uint8)
+    assert x.min() == 0 and x.max() == 255
+    y = rng.integers(0, 10, n)
+    y[5] = 123_456_789_012  # labels are not limited to 0 .. 255
+    tail_text = [",".join(map(str, t)) for t in tails.tolist()]
+    lines = [f"{i % 256},{i // 256}," + tail_text[k] for i, k in enumerate(pick.tolist())]
+    header = ",".join(PIXELS)
+    if label_at is not None:
+        header = "label," + header
+        lines = [f"{label},{line}" for label, line in zip(y.tolist(), lines)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join([header] + lines) + "\n")
+    got, labels = read_labeled_images(path)
+    assert got.shape == (n, 28, 28, 1) and got.dtype == np.float32
+    np.testing.assert_array_equal(got, unit(x))
+    if label_at is None:
+        assert labels is None
+    else:
+        assert labels.dtype == np.int64
+        np.testing.assert_array_equal(labels, y)
+
+
+def test_csv_layouts_only_the_csv_module_reads_are_still_accepted(tmp_path, images):
+    """Quoted cells, a quoted line break, lines of spaces and a quoted header: read as before."""
+    flat = images.reshape(7, -1)
+    rows = [",".join(f'"{v}"' for v in r) for r in flat[:3]]
+    rows.append("   ")  # a line of spaces counts as blank
+    rows += [",".join(map(str, r)) for r in flat[3:6]]
+    rows.append(",".join(map(str, flat[6][:-1])) + ',"\n' + str(flat[6][-1]) + '"')
+    header = ",".join(f'"{name}"' for name in PIXELS[:-1]) + ',"pixel783"'
+    (tmp_path / "q.csv").write_text("\n".join([header] + rows) + "\n")
+    np.testing.assert_array_equal(read_images(tmp_path / "q.csv"), unit(images))
+    multi_line_header = ",".join(PIXELS[:-1]) + ',"pixel783\n"'
+    (tmp_path / "h.csv").write_text("\n".join([multi_line_header] + rows[4:7]) + "\n")
+    np.testing.assert_array_equal(read_images(tmp_path / "h.csv"), unit(images[3:6]))
+
+
+def test_csv_read_line_by_line_over_many_lines(tmp_path):
+    """A line of spaces sends the file to the line-by-line reader: values and the line of
+    a late error are still exact."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 256, (2_300, 784), dtype=np.uint8)
+    y = rng.integers(0, 10, 2_300)
+    lines = ["label," + HEADER] + [f"{label}," + ",".join(map(str, r))
+                                   for label, r in zip(y.tolist(), x.tolist())]
+    lines.insert(3, "   ")
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n")
+    got, labels = read_labeled_images(path)
+    np.testing.assert_array_equal(got, unit(x))
+    np.testing.assert_array_equal(labels, y)
+    lines[2_101] = "4," + _row(p10="300")  # image 2,099 (0-based) after the blank line
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"s\.csv: line 2102, column 12 \('pixel10'\): value 300 "
+                                         r"is out of range"):
+        read_images(path)
+
+
+def test_csv_error_line_counts_blank_lines_and_the_header(tmp_path):
+    rows = [HEADER, _row(), "", "   ", _row(), _row(p5="7", p9="1.0"), _row()]
+    (tmp_path / "b.csv").write_text("\r\n".join(rows) + "\r\n")
+    with pytest.raises(InputError, match=r"b\.csv: line 6, column 10 \('pixel9'\): '1\.0' is "
+                                         r"not an integer; expected an integer 0 \.\. 255\."):
+        read_images(tmp_path / "b.csv")
+
+
 def test_real_mnist_round_trips_through_every_kind(tmp_path, mnist):
     x, y = mnist
     expected = unit(x)
@@ -334,7 +412,13 @@ BAD_PNG = {
     "gray_alpha": ("3.png", lambda f: Image.fromarray(
         np.dstack([GRAY, GRAY + 7]), "LA").save(f / "3.png"), ["transparent"]),
     "sixteen_bit": ("3.png", lambda f: Image.fromarray(
-        np.zeros((28, 28), np.uint16)).save(f / "3.png"), ["16-bit", "8-bit grayscale"]),
+        np.zeros((28, 28), np.uint16)).save(f / "3.png"), ["16-bit", "8-bit grayscale",
+                                                           "not rescaled"]),
+    "palette_color": ("3.png", lambda f: Image.fromarray(
+        np.dstack([GRAY, GRAY + 9, GRAY]), "RGB").convert("P", palette=Image.ADAPTIVE).save(
+            f / "3.png"), ["color", "784 pixels"]),
+    "transparent_key": ("3.png", lambda f: Image.fromarray(GRAY, "L").save(
+        f / "3.png", transparency=0), ["transparent", "784 with alpha"]),
     "corrupt": ("3.png", lambda f: (f / "3.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken"),
                 ["cannot be read as a PNG"]),
     "truncated": ("3.png", lambda f: (f / "3.png").write_bytes(_png_bytes()[:60]),
@@ -424,6 +508,18 @@ BAD_CSV = {
                        ["line 3", "'label'", "negative"]),
     "huge_value": (HEADER + "\n" + _row(p3="9" * 30) + "\n", ["line 2", "'pixel3'",
                                                               "out of range"]),
+    "labeled_out_of_range": ("label," + HEADER + "\n3," + _row() + "\n3," + _row(p0="300")
+                             + "\n", ["line 3", "column 2 ('pixel0')", "value 300",
+                                      "0 .. 255"]),
+    "labeled_negative_pixel": ("label," + HEADER + "\n3," + _row(p783="-1") + "\n",
+                               ["line 2", "column 785 ('pixel783')", "value -1"]),
+    "huge_label": ("label," + HEADER + "\n" + "9" * 30 + "," + _row() + "\n",
+                   ["line 2", "column 1 ('label')", "out of range", "class index"]),
+    "integral_float": (HEADER + "\n" + _row(p1="2.0") + "\n",
+                       ["line 2", "'pixel1'", "'2.0' is not an integer"]),
+    "comment_like": (HEADER + "\n" + _row(p2="#3") + "\n", ["line 2", "'#3'"]),
+    "header_and_blank_lines": (HEADER + "\n\n  \n", ["no image lines"]),
+    "trailing_comma": (HEADER + "\n" + _row() + ",\n", ["line 2", "785 values"]),
     "not_utf8": (b"\xff\xfe\x00bad", ["UTF-8"]),
 }
 
@@ -486,4 +582,23 @@ def test_module_imports_no_tensorflow_or_keras():
              if isinstance(node, (ast.Import, ast.ImportFrom))
              for alias in (node.names if isinstance(node, ast.Import)
                            else [ast.alias(node.module or "")])}
-    assert names <= {"csv", "os", "pathlib", "re", "zipfile", "numpy", "PIL"}, names
+    assert names <= {"csv", "os", "pathlib", "re", "warnings", "zipfile", "numpy", "PIL"}, names
+
+
+def test_module_loads_and_reads_without_tensorflow_keras_or_jax(tmp_path, images):
+    """The module itself, loaded from its file (the package's ``ssgm_zoo.zoo`` imports the
+    model code), reads CSV and PNG input with none of them in ``sys.modules``."""
+    write_csv(tmp_path / "d.csv", images, [1] * 7, label_at=0)
+    write_pngs(tmp_path / "pngs", images)
+    code = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('inputs_alone', {inputs.__file__!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        f"assert m.read_labeled_images({str(tmp_path / 'd.csv')!r})[0].shape == (7, 28, 28, 1)\n"
+        f"assert m.read_images({str(tmp_path / 'pngs')!r}).shape == (7, 28, 28, 1)\n"
+        "print(sorted({n.split('.')[0] for n in sys.modules} & "
+        "{'tensorflow', 'keras', 'jax', 'torch'}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout

@@ -1,4 +1,4 @@
-"""The engine, model and ELBO tests again, on Keras's JAX backend (in a subprocess)."""
+"""The engine, protocol and model tests again, on Keras's JAX backend (in a subprocess)."""
 
 import subprocess
 import sys
@@ -6,14 +6,16 @@ import sys
 import keras
 import pytest
 
-from tests.backends import REPO, backend_env
+from ssgm_zoo.testing import REPO, backend_env
 
 pytest.importorskip("jax")
 
 
 @pytest.mark.skipif(keras.backend.backend() == "jax", reason="this run is already on JAX")
 def test_engine_and_model_tests_pass_on_jax():
-    files = ["tests/test_engine.py", "tests/test_kingma_models.py", "tests/test_elbo.py"]
+    files = ["tests/test_engine.py", "tests/test_checkpoints.py", "tests/test_protocol.py",
+             "tests/kingma/test_models.py", "tests/kingma/test_elbo.py",
+             "tests/kingma/test_cross_backend.py"]
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              *files], cwd=REPO, env=backend_env("jax"), capture_output=True,
                             text=True, timeout=900)

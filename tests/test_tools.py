@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from ssgm_zoo import benchmark, evaluation
-from ssgm_zoo.config import load_config_file, parse_arg
-from ssgm_zoo.models.kingma.latent_classifier import LatentLogisticRegression
+from ssgm_zoo.config import ConfigFileError, load_config_file, parse_arg
+from ssgm_zoo.latent_classifier import LatentLogisticRegression
 from tests.backends import REPO
 
 
@@ -37,12 +37,20 @@ def test_config_arguments_are_parsed_strictly():
     assert parse_arg("100,smoke") == (100, True)
     with pytest.raises(ValueError, match="expected"):
         parse_arg("hundred")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="zoo_configs/<family>/"):
         load_config_file(REPO / "zoo_configs" / "nope.py")
 
 
+def test_a_config_of_version_0_1_says_where_configs_moved(tmp_path):
+    old = tmp_path / "m2_mnist.py"
+    old.write_text("from ssgm_zoo.config import base_config, m2_schedule\n"
+                   "def get_config(arg=''):\n    return base_config('m2', 'm2-mnist-100')\n")
+    with pytest.raises(ConfigFileError, match="zoo_configs/<family>/"):
+        load_config_file(f"{old}:100")
+
+
 def test_benchmark_reports_throughput_after_a_warm_up_epoch(data_dir):
-    config = load_config_file(REPO / "zoo_configs" / "m2_mnist.py:100,smoke")
+    config = load_config_file(REPO / "zoo_configs" / "kingma" / "m2_mnist.py:100,smoke")
     result = benchmark.throughput(config, data_dir=str(data_dir), epochs=1)
     assert result["steps_per_epoch"] == 20 and len(result["epoch_seconds_all"]) == 1
     assert result["images_per_second"] == pytest.approx(20 * 110 / result["epoch_seconds"])
@@ -50,7 +58,7 @@ def test_benchmark_reports_throughput_after_a_warm_up_epoch(data_dir):
 
 
 def test_time_to_target_stops_at_the_first_epoch_meeting_it(data_dir):
-    config = load_config_file(REPO / "zoo_configs" / "m2_mnist.py:100,smoke")
+    config = load_config_file(REPO / "zoo_configs" / "kingma" / "m2_mnist.py:100,smoke")
     reached = benchmark.time_to_target(config, target=1.0, max_epochs=3, data_dir=str(data_dir))
     assert reached["reached"] and reached["epochs"] == 1 and reached["seconds"] > 0
     missed = benchmark.time_to_target(config, target=0.0, max_epochs=2, data_dir=str(data_dir))

@@ -13,6 +13,7 @@ from ssgm_zoo import checkpoint, cli, data, experiment
 from ssgm_zoo.config import load_config_file
 from ssgm_zoo.zoo import hub, publishing, registry
 from ssgm_zoo.zoo.loading import EntryNotFoundError, IntegrityError, load_pretrained
+from ssgm_zoo.zoo.records import HubRef
 from tests.backends import REPO
 from tests.hub_server import FakeHubServer
 
@@ -24,46 +25,54 @@ def zoo(tmp_path_factory, data_dir):
     """Entries m1-test, m2-test-100 and m1m2-test-100 (sharing m1-test's M1)."""
     root = tmp_path_factory.mktemp("zoo")
     runs = root / "runs"
-    m1 = load_config_file(REPO / "zoo_configs" / "m1_mnist.py:smoke")
+    configs = REPO / "zoo_configs" / "kingma"
+    m1 = load_config_file(configs / "m1_mnist.py:smoke")
     experiment.run(m1, str(runs / "m1"), data_dir=str(data_dir), verbose=0)
-    m2 = load_config_file(REPO / "zoo_configs" / "m2_mnist.py:100,smoke")
+    m2 = load_config_file(configs / "m2_mnist.py:100,smoke")
     m2.train.epochs = 2
     experiment.run(m2, str(runs / "m2"), data_dir=str(data_dir), verbose=0)
-    m1m2 = load_config_file(REPO / "zoo_configs" / "m1m2_mnist.py:100,smoke")
+    m1m2 = load_config_file(configs / "m1m2_mnist.py:100,smoke")
     m1m2.m1_checkpoint = str(runs / "m1" / "model")
     m1m2.train.epochs = 1
     experiment.run(m1m2, str(runs / "m1m2"), data_dir=str(data_dir), verbose=0)
-    mirror, entries = root / "mirror", root / "entries"
-    common = dict(mirror_root=mirror, entries_dir=entries, data_dir=str(data_dir))
-    publishing.build_entry("m1-test", [runs / "m1"], command="train m1", **common)
+    entries = root / "entries"
+    common = dict(entries_dir=entries, data_dir=str(data_dir))
+    publishing.build_entry("m1-test", [runs / "m1"], command="train m1",
+                           latent_classifier_labels=100, label_seeds=(0,), **common)
     publishing.build_entry("m2-test-100", [runs / "m2"], command="train m2", **common)
     publishing.build_entry("m1m2-test-100", [runs / "m1m2"], command="train m1m2",
                            base_entry="m1-test", **common)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(registry, "ENTRIES_DIR", entries)
-        mp.setenv("SSGM_ZOO_MIRROR", str(mirror))
-        yield {"root": root, "runs": runs, "mirror": mirror, "entries": entries}
+        mp.setenv("SSGM_ZOO_ENTRIES", str(entries))
+        yield {"root": root, "runs": runs, "mirror": entries, "entries": entries}
 
 
 def test_list_models_filters_with_wildcards(zoo):
-    assert registry.list_models() == ["m1-test", "m1m2-test-100", "m2-test-100"]
-    assert registry.list_models("m1m2-*") == ["m1m2-test-100"]
-    assert registry.list_models("*-100") == ["m1m2-test-100", "m2-test-100"]
+    assert registry.list_models("*-test*") == ["m1-test", "m1m2-test-100", "m2-test-100"]
+    assert registry.list_models("m1m2-test-*") == ["m1m2-test-100"]
+    assert registry.list_models("*-test-100") == ["m1m2-test-100", "m2-test-100"]
     assert registry.list_models("gan-*") == []
+    assert "m1m2-mnist-100" in registry.list_models()  # the shipped entries are still there
 
 
 def test_model_info_carries_the_evidence(zoo):
     info = registry.model_info("m2-test-100")
-    assert info["family"] == "m2" and info["dataset"] == "mnist" and info["num_labels"] == 100
-    metric = info["metrics"]["test_error_rate"]
+    assert (info.family, info.model_name, info.dataset, info.num_labeled) == (
+        "kingma", "m2", "mnist", 100)
+    metric = info.metrics["test_error_rate"]
     run = json.loads((zoo["runs"] / "m2" / "metrics.json").read_text())
-    assert metric["checkpoint"] == run["test_error_rate"] and metric["num_runs"] == 1
-    assert metric["paper"] == pytest.approx(0.1197)
-    assert info["training"]["command"] == "train m2"
-    assert info["training"]["config"]["train"]["epochs"] == 2
-    assert info["parameter_count"] > 0
-    assert set(info["files"]) >= {"config.json", "metadata.json", "model.weights.h5",
-                                  "README.md", "labeled_indices.json"}
+    assert metric.published == run["test_error_rate"] and metric.num_runs == 1
+    assert metric.unit == "fraction of images misclassified"
+    assert info.metrics["validation_error_rate"].split == "validation"
+    assert info.training.command == "train m2"
+    assert info.training.config["train"]["epochs"] == 2
+    assert info.training.train_seconds > 0 and info.training.final_session_wall_seconds > 0
+    assert info.parameter_count > 0
+    assert set(info.files) >= {"config.json", "metadata.json", "model.weights.h5",
+                               "README.md", "labeled_indices.json"}
+    m1 = registry.model_info("m1-test")
+    assert m1.headline_metric == "test_latent_classifier_error_rate"
+    assert m1.headline.details["num_labeled"] == 100
 
 
 def test_unknown_and_malformed_names_get_clear_errors(zoo):
@@ -80,7 +89,7 @@ def test_loaded_entry_predicts_as_the_training_run(zoo, data_dir):
         model = load_pretrained(name)
         trained = checkpoint.load_model_dir(zoo["runs"] / run / "model")
         np.testing.assert_array_equal(model.predict_proba(x[:500]), trained.predict_proba(x[:500]))
-        recorded = registry.model_info(name)["metrics"]["test_errors_first_1000"]["checkpoint"]
+        recorded = registry.model_info(name).metrics["test_errors_first_1000"].published
         assert int((model.classify(x[:1000]) != y[:1000]).sum()) == recorded
 
 
@@ -89,7 +98,8 @@ def test_m1m2_entry_shares_the_m1_weights_of_its_base(zoo):
     full = zoo["runs"] / "m1m2" / "model" / "model.weights.h5"
     base = zoo["mirror"] / "m1-test" / "model.weights.h5"
     assert own.stat().st_size < full.stat().st_size - 0.9 * base.stat().st_size
-    assert registry.model_info("m1m2-test-100")["base_entry"] == "m1-test"
+    record = registry.model_info("m1m2-test-100")
+    assert (record.base_entry, record.base_weights_group) == ("m1-test", "layers/m1")
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
@@ -105,7 +115,7 @@ def test_damaged_files_are_refused_before_loading(zoo, tmp_path, monkeypatch, da
         path.write_bytes(blob[: len(blob) // 2])
     else:
         path.unlink()
-    expected = registry.model_info("m2-test-100")["files"]["model.weights.h5"]["sha256"]
+    expected = registry.model_info("m2-test-100").files["model.weights.h5"].sha256
     with pytest.raises(IntegrityError) as error:
         load_pretrained("m2-test-100")
     assert "model.weights.h5" in str(error.value) and expected in str(error.value)
@@ -143,17 +153,16 @@ def test_publish_then_load_from_the_hub_then_offline_from_the_cache(
         zoo, hub_server, tmp_path, monkeypatch):
     result = hub.publish_entry(zoo["mirror"] / "m2-test-100", "ssgm-zoo/m2-test-100",
                                token=TOKEN, endpoint=hub_server.url)
-    record = registry.model_info("m2-test-100")
-    record["hub"] = {"repo_id": "ssgm-zoo/m2-test-100", "revision": result.commit_sha}
+    record = registry.model_info("m2-test-100").replace(
+        hub=HubRef(repo_id="ssgm-zoo/m2-test-100", revision=result.commit_sha))
     entries = tmp_path / "entries"
-    shutil.copytree(zoo["entries"], entries)
+    entries.mkdir()
     publishing.write_record(record, entries)
-    monkeypatch.setattr(registry, "ENTRIES_DIR", entries)
-    monkeypatch.setenv("SSGM_ZOO_MIRROR", str(tmp_path / "empty-mirror"))
+    monkeypatch.setenv("SSGM_ZOO_ENTRIES", str(entries))
     monkeypatch.setattr(registry, "mirror_dirs", lambda: [tmp_path / "empty-mirror"])
 
     from_hub = load_pretrained("m2-test-100")
-    assert from_hub.count_params() == record["parameter_count"]
+    assert from_hub.count_params() == record.parameter_count
     served = len(hub_server.requests)
     assert served > 0
 
@@ -187,7 +196,7 @@ def test_cli_list_and_info(zoo, capsys):
     assert code == 0
     assert "m2-test-100" in out and "m1m2-test-100" in out and "m1-test" not in out
     code, out, _ = run_cli(capsys, "info", "m2-test-100")
-    assert code == 0 and '"family": "m2"' in out and "library_name: keras" in out
+    assert code == 0 and '"model_name": "m2"' in out and "library_name: keras" in out
     code, _, err = run_cli(capsys, "info", "m2-tset-100")
     assert code == 2 and "Did you mean: m2-test-100" in err
 
@@ -266,13 +275,12 @@ def test_publish_entries_pins_the_uploaded_revision_in_the_record(
         zoo, hub_server, tmp_path, monkeypatch):
     entries = tmp_path / "entries"
     shutil.copytree(zoo["entries"], entries)
-    monkeypatch.setattr(registry, "ENTRIES_DIR", entries)
-    registry._load_records.cache_clear()
-    dry = publishing.publish_entries(["m2-*"], org="ssgm-zoo", dry_run=True)
+    monkeypatch.setenv("SSGM_ZOO_ENTRIES", str(entries))
+    dry = publishing.publish_entries(["m2-test-*"], org="ssgm-zoo", dry_run=True)
     assert dry[0].commit_sha is None and hub_server.requests == []
     assert {name for name, _, _ in dry[0].files} == set(
-        registry.model_info("m2-test-100")["files"])
-    (result,) = publishing.publish_entries(["m2-*"], org="ssgm-zoo", token=TOKEN)
+        registry.model_info("m2-test-100").files)
+    (result,) = publishing.publish_entries(["m2-test-*"], org="ssgm-zoo", token=TOKEN)
     record = registry.model_info("m2-test-100")
-    assert record["hub"] == {"repo_id": "ssgm-zoo/m2-test-100", "revision": result.commit_sha}
-    registry._load_records.cache_clear()
+    assert record.hub == HubRef(repo_id="ssgm-zoo/m2-test-100", revision=result.commit_sha)
+    assert registry.record_path("m2-test-100").parent == entries

@@ -5,8 +5,10 @@
   python tools/evaluate.py --checkpoints=runs/m1-mnist-s0/model \
       --latent_classifier_labels=100 --label_seeds=0,1,2,3,4 --data_dir=../shared/data
 
-The spread is the sample standard deviation (ddof=1) over checkpoints (or, for
-M1's latent classifier, over label splits).
+Classifiers report their test error; with ``--latent_classifier_labels`` a
+model with latent features reports a classifier on its codes instead. The
+spread is the sample standard deviation (ddof=1) over checkpoints (or over
+label splits).
 """
 
 import json
@@ -19,46 +21,60 @@ _DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"),
                                 "Folder with the datasets' original files.")
 _DATASET = flags.DEFINE_string("dataset", "mnist", "Dataset of the test split.")
 _LABELS = flags.DEFINE_integer("latent_classifier_labels", 0,
-                               "M1 only: fit logistic regression on this many labeled codes.")
-_LABEL_SEEDS = flags.DEFINE_list("label_seeds", ["0"], "Seeds of the labeled splits (M1).")
+                               "Fit a classifier on the latent features of this many labels.")
+_LABEL_SEEDS = flags.DEFINE_list("label_seeds", ["0"], "Seeds of the labeled splits.")
 _BACKEND = flags.DEFINE_enum("backend", None, ["tensorflow", "jax"], "Keras backend.")
 _JSON = flags.DEFINE_bool("json", False, "Print one JSON object.")
 flags.mark_flags_as_required(["checkpoints"])
+
+
+def evaluate_checkpoints(paths, *, dataset, data_dir, latent_classifier_labels=0,
+                         label_seeds=(0,)):
+    """Per-checkpoint test metrics and their mean ± sample std."""
+    from ssgm_zoo import checkpoint, data, evaluation
+
+    splits = data.load_splits(dataset, data_dir=data_dir)
+    key = ("test_latent_classifier_error_rate" if latent_classifier_labels
+           else "test_error_rate")
+    results = []
+    for path in paths:
+        if os.path.isdir(os.path.join(path, "model")):
+            path = os.path.join(path, "model")
+        model = checkpoint.load_model_dir(path)
+        if latent_classifier_labels:
+            for seed in label_seeds:
+                idx = data.balanced_labeled_indices(splits["train"][1], latent_classifier_labels,
+                                                    seed=seed)
+                err = evaluation.latent_classifier_error_rate(model, splits["train"],
+                                                              splits["test"], idx)
+                results.append({"checkpoint": path, "label_seed": seed, key: err})
+        elif model.can_classify:
+            results.append({"checkpoint": path, key: evaluation.error_rate(model, *splits["test"])})
+        else:
+            raise app.UsageError(f"{path} holds no classifier; give --latent_classifier_labels "
+                                 "for a classifier on its latent features.")
+    mean, std, n = evaluation.mean_std([r[key] for r in results])
+    return {"metric": key, "mean": mean, "std": std, "n": n,
+            "estimator": "sample standard deviation (ddof=1)", "runs": results}
 
 
 def main(argv):
     del argv
     if _BACKEND.value:
         os.environ["KERAS_BACKEND"] = _BACKEND.value
-    from ssgm_zoo import checkpoint, data, evaluation
-
-    splits = data.load_splits(_DATASET.value, data_dir=_DATA_DIR.value)
-    results = []
-    for path in _CHECKPOINTS.value:
-        if os.path.isdir(os.path.join(path, "model")):
-            path = os.path.join(path, "model")
-        model = checkpoint.load_model_dir(path)
-        if _LABELS.value:
-            for seed in map(int, _LABEL_SEEDS.value):
-                idx = data.balanced_labeled_indices(splits["train"][1], _LABELS.value, seed=seed)
-                err = evaluation.latent_classifier_error_rate(model, splits["train"],
-                                                              splits["test"], idx)
-                results.append({"checkpoint": path, "label_seed": seed,
-                                "test_latent_classifier_error_rate": err})
-        else:
-            err = evaluation.error_rate(model, *splits["test"])
-            results.append({"checkpoint": path, "test_error_rate": err})
-    key = "test_latent_classifier_error_rate" if _LABELS.value else "test_error_rate"
-    mean, std, n = evaluation.mean_std([r[key] for r in results])
-    summary = {"metric": key, "mean": mean, "std": std, "n": n,
-               "estimator": "sample standard deviation (ddof=1)", "runs": results}
+    summary = evaluate_checkpoints(_CHECKPOINTS.value, dataset=_DATASET.value,
+                                   data_dir=_DATA_DIR.value,
+                                   latent_classifier_labels=_LABELS.value,
+                                   label_seeds=[int(s) for s in _LABEL_SEEDS.value])
     if _JSON.value:
         print(json.dumps(summary))
         return
-    for r in results:
-        print(f"{r['checkpoint']}{' label seed %d' % r['label_seed'] if 'label_seed' in r else ''}:"
-              f" {100 * r[key]:.2f}%")
-    print(f"{key}: {100 * mean:.2f}% ± {100 * std:.2f}% (n={n}, sample std)")
+    key = summary["metric"]
+    for r in summary["runs"]:
+        seed = f" label seed {r['label_seed']}" if "label_seed" in r else ""
+        print(f"{r['checkpoint']}{seed}: {100 * r[key]:.2f}%")
+    print(f"{key}: {100 * summary['mean']:.2f}% ± {100 * summary['std']:.2f}% "
+          f"(n={summary['n']}, sample std)")
 
 
 if __name__ == "__main__":

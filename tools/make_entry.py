@@ -1,47 +1,49 @@
-"""Makes a zoo entry (mirror folder, model card, registry record) from training runs.
+"""Makes a zoo entry (entry folder, model card, registry record) from training runs.
 
   python tools/make_entry.py --name=m1m2-mnist-100 --runs=runs/m1m2-mnist-100-s0,... \
       --base_entry=m1-mnist --command="python tools/train.py ..." --data_dir=../shared/data
 
-For M1 (``--latent_classifier_labels=100``) it also measures M1 + logistic
-regression over ``--label_seeds``.
+The record and folder go to the family's ``entries/`` folder (``--entries`` to
+write elsewhere). For a model with latent features, ``--latent_classifier_labels=100``
+also measures a classifier on its codes over ``--label_seeds``.
 """
 
+import json
 import os
-import pathlib
 
 from absl import app, flags
 
 _NAME = flags.DEFINE_string("name", None, "Entry name.")
 _RUNS = flags.DEFINE_list("runs", None, "Run directories of tools/train.py.")
 _COMMAND = flags.DEFINE_string("command", None, "The training command, {seed} for the seed.")
-_BASE = flags.DEFINE_string("base_entry", None, "Entry whose M1 an M1+M2 entry shares.")
+_BASE = flags.DEFINE_string("base_entry", None,
+                            "Entry whose weights the model's shared sub-model takes.")
 _DESCRIPTION = flags.DEFINE_string("description", "", "Model card paragraph.")
 _DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"), "Data folder.")
-_LABELS = flags.DEFINE_integer("latent_classifier_labels", 0, "M1: labels for the classifier.")
-_LABEL_SEEDS = flags.DEFINE_list("label_seeds", ["0", "1", "2", "3", "4"], "M1: label seeds.")
-_ROOT = pathlib.Path(__file__).resolve().parents[1] / "ssgm_zoo" / "zoo"
-_MIRROR = flags.DEFINE_string("mirror", str(_ROOT / "mirror"), "Mirror root.")
-_ENTRIES = flags.DEFINE_string("entries", str(_ROOT / "entries"), "Records folder.")
+_LABELS = flags.DEFINE_integer("latent_classifier_labels", 0,
+                               "Labels for a classifier on the model's latent features.")
+_LABEL_SEEDS = flags.DEFINE_list("label_seeds", ["0", "1", "2", "3", "4"],
+                                 "Label splits of that classifier.")
+_ENTRIES = flags.DEFINE_string("entries", None,
+                               "Folder for the record and entry files (default: the family's).")
 flags.mark_flags_as_required(["name", "runs", "command"])
 
 
 def main(argv):
     del argv
+    from ssgm_zoo import families
     from ssgm_zoo.zoo import publishing
 
-    extra = {}
-    if _LABELS.value:
-        extra["test_latent_classifier_error_rate"] = publishing.latent_classifier_metric(
-            _RUNS.value, _LABELS.value, [int(s) for s in _LABEL_SEEDS.value],
-            data_dir=_DATA_DIR.value)
+    with open(os.path.join(_RUNS.value[0], "run_config.json")) as f:
+        family, _ = families.resolve(json.load(f))
     record = publishing.build_entry(
-        _NAME.value, _RUNS.value, mirror_root=_MIRROR.value, entries_dir=_ENTRIES.value,
-        command=_COMMAND.value, base_entry=_BASE.value, extra_metrics=extra,
-        description=_DESCRIPTION.value, data_dir=_DATA_DIR.value)
-    size = sum(f["size"] for f in record["files"].values())
-    print(f"Wrote entry {record['name']} ({size / 1e6:.2f} MB): {record['headline_metric']} = "
-          f"{record['metrics'][record['headline_metric']]['checkpoint']:.4f}")
+        _NAME.value, _RUNS.value, entries_dir=_ENTRIES.value or family.entries_dir,
+        command=_COMMAND.value, base_entry=_BASE.value, description=_DESCRIPTION.value,
+        data_dir=_DATA_DIR.value, latent_classifier_labels=_LABELS.value,
+        label_seeds=[int(s) for s in _LABEL_SEEDS.value])
+    size = sum(f.size for f in record.files.values())
+    print(f"Wrote entry {record.name} ({size / 1e6:.2f} MB): {record.headline_metric} = "
+          f"{record.headline.published:.4f}")
 
 
 if __name__ == "__main__":

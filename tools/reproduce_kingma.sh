@@ -18,7 +18,7 @@ train() { python "$here/tools/train.py" --backend="$backend" --data_dir="$data" 
 epochs() { [ -n "${1:-}" ] && echo "--config.train.epochs=$1" || true; }
 
 mkdir -p "$out"
-train --config="$here/zoo_configs/m1_mnist.py" --workdir="$out/m1-mnist-s0" --seed=0 \
+train --config="$here/zoo_configs/kingma/m1_mnist.py" --workdir="$out/m1-mnist-s0" --seed=0 \
   $(epochs "${M1_EPOCHS:-}") "$@" > "$out/m1-mnist-s0.log" 2>&1
 m1="$out/m1-mnist-s0/model"
 
@@ -26,7 +26,7 @@ for n in ${LABELS:-100 600 1000 3000}; do
   seeds=${SEEDS_OTHER:-0 1 2}; [ "$n" = 100 ] && seeds=${SEEDS_100:-0 1 2 3 4}
   pids=()
   for s in $seeds; do
-    train --config="$here/zoo_configs/m1m2_mnist.py:$n" --workdir="$out/m1m2-mnist-$n-s$s" \
+    train --config="$here/zoo_configs/kingma/m1m2_mnist.py:$n" --workdir="$out/m1m2-mnist-$n-s$s" \
       --seed="$s" --config.m1_checkpoint="$m1" $(epochs "${M1M2_EPOCHS:-}") "$@" \
       > "$out/m1m2-mnist-$n-s$s.log" 2>&1 &
     pids+=($!)
@@ -34,6 +34,6 @@ for n in ${LABELS:-100 600 1000 3000}; do
   for p in "${pids[@]}"; do wait "$p"; done
 done
 
-train --config="$here/zoo_configs/m2_mnist.py:100" --workdir="$out/m2-mnist-100-s0" --seed=0 \
+train --config="$here/zoo_configs/kingma/m2_mnist.py:100" --workdir="$out/m2-mnist-100-s0" --seed=0 \
   $(epochs "${M2_EPOCHS:-}") "$@" > "$out/m2-mnist-100-s0.log" 2>&1
 echo "done: $(ls -d "$out"/*/ | wc -l) runs in $out"

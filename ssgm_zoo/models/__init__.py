@@ -1,6 +1,15 @@
-"""Model families of the zoo, one sub-package each."""
+"""Model families of the zoo, one sub-package each (see ``ssgm_zoo.families``).
 
-from ssgm_zoo.models.base import ZooModel
-from ssgm_zoo.models.kingma import M1, M1M2, M2
+``ZooModel`` and ``Objective`` are the protocol every family's models follow;
+they are imported on first use, so listing families needs no backend.
+"""
 
-__all__ = ["ZooModel", "M1", "M2", "M1M2"]
+import importlib
+
+__all__ = ["ZooModel", "Objective"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        return getattr(importlib.import_module("ssgm_zoo.models.base"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,34 +1,90 @@
 """What every zoo model provides to the training engine and to users.
 
 The engine (``ssgm_zoo.training``) only calls the methods below, so a family
-adds a model by subclassing ``ZooModel`` and writing its objective in
-``keras.ops``; it never touches gradients, optimizers or backends.
+adds a model by subclassing ``ZooModel`` and writing its objectives in
+``keras.ops``; it never touches gradients, optimizers or backends. A model
+that needs a gradient inside its forward pass (a gradient-origin network)
+takes it with ``ssgm_zoo.training.gradients.value_and_grad``.
+
+The protocol, in the order the engine uses it:
+
+* ``objectives``: the losses, each an ``Objective`` naming the data streams it
+  reads and whether it draws batches of its own (a GAN's generator and
+  discriminator read different unlabeled batches); one optimizer each,
+  updated in this order every step;
+* ``objective_variables(name)``: what each objective updates;
+  ``disjoint_objectives = True`` makes the engine check that no variable is
+  updated by two objectives;
+* ``prepare_training_data(arrays)``: once per stream, before training;
+* ``initialize(batch)``: once, before the first step of a new run (not on
+  resume), for data-dependent initialisation;
+* ``compute_objective(name, batch, training)`` -> ``(loss, {term: value})``;
+* ``evaluation_sums(batch)`` / ``finalize_evaluation(totals)``: metrics on
+  the evaluation splits; ``generated_metrics(seed)``: metrics on generated
+  samples, evaluated beside them.
+
+Users get ``classify`` / ``predict_proba`` (classifiers), ``sample`` and
+``sample_grid`` (generators) and ``features`` (models with a latent space, used
+by the latent-classifier evaluation); the class attributes ``can_classify``,
+``can_sample``, ``has_features`` and ``conditional`` say which apply.
 """
+
+import dataclasses
 
 import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["ZooModel"]
+__all__ = ["ZooModel", "Objective"]
 
 SEED_STATE_NAME = "seed_generator_state"
+
+
+@dataclasses.dataclass(frozen=True)
+class Objective:
+    """One loss the engine minimises with an optimizer of its own.
+
+    Args:
+        name: the objective's name (also the prefix of its logged metrics when
+            a model has several).
+        streams: the training streams its batch holds (e.g. ``("labeled",
+            "unlabeled")``); None for every stream.
+        own_batches: True to draw batches independent of the other
+            objectives' (the streams are still stored once on the device);
+            False to share each step's batch with the other objectives that
+            also share.
+
+    Example:
+    >>> Objective("generator", streams=("unlabeled",), own_batches=True).name
+    'generator'
+    """
+
+    name: str
+    streams: tuple = None
+    own_batches: bool = False
 
 
 class ZooModel(keras.Model):
     """Base class of ssgm-zoo models.
 
     Subclasses create every sublayer *and its weights* in ``__init__`` (JAX
-    compiled steps cannot create variables lazily) and implement:
-
-    * ``compute_objective(name, batch, training)`` -> ``(loss, {term: value})``
-      for each name in ``objectives`` (one objective for VAEs, two for GANs);
-    * ``evaluation_sums(batch)`` -> per-batch sums that
-      ``finalize_evaluation`` turns into metrics (defaults: classification
-      errors for models that can ``classify``).
+    compiled steps cannot create variables lazily), list every constructor
+    argument in ``get_config``, and implement ``compute_objective``.
     """
 
-    #: Names of the objectives the engine optimises, in update order.
-    objectives = ("loss",)
+    #: The losses the engine optimises, in update order.
+    objectives = (Objective("loss"),)
+    #: True when no variable may be updated by two objectives (checked by the engine).
+    disjoint_objectives = False
+    #: What users can ask of the model.
+    can_classify = False
+    can_sample = False
+    has_features = False
+    #: True when ``sample`` takes class labels.
+    conditional = False
+    #: The attribute holding a sub-model whose weights an entry may take from
+    #: another entry (``EntryRecord.base_entry``), or None.
+    shared_submodel = None
 
     def objective_variables(self, name):
         """Trainable variables updated by objective ``name`` (default: all)."""
@@ -36,6 +92,8 @@ class ZooModel(keras.Model):
         return self.trainable_variables
 
     def compute_objective(self, name, batch, training=True):
+        """``(loss, {term: scalar})`` of objective ``name`` on ``batch``
+        (``{stream: {key: array}}`` holding the objective's streams)."""
         raise NotImplementedError
 
     def prepare_training_data(self, arrays):
@@ -45,6 +103,15 @@ class ZooModel(keras.Model):
         here once instead of in every step (M1+M2 stores q(z1|x)'s parameters).
         """
         return arrays
+
+    def initialize(self, batch):
+        """Runs once before the first training step of a new run, eagerly.
+
+        ``batch`` is ``{stream: {key: array}}`` with one batch of every stream.
+        The default does nothing; weight-normalised layers set their scales
+        and biases from it (data-dependent initialisation).
+        """
+        del batch
 
     def reset_random_state(self, seed):
         """Re-seeds every seed generator in the model from ``seed``."""
@@ -68,6 +135,15 @@ class ZooModel(keras.Model):
             out["error_rate"] = out.pop("errors")
         return out
 
+    def generated_metrics(self, seed):
+        """Metrics on generated samples, logged as ``generated_<name>`` at each evaluation.
+
+        The default has none (an empty dict); the engine calls it eagerly with
+        a fixed ``seed``, so the values of different epochs are comparable.
+        """
+        del seed
+        return {}
+
     # -- user-facing helpers ----------------------------------------------
     def class_logits(self, x, training=False):
         raise NotImplementedError(f"{type(self).__name__} is not a classifier.")
@@ -86,9 +162,48 @@ class ZooModel(keras.Model):
 
     def predict_proba(self, images, batch_size=1000):
         """Class probabilities ``q(y|x)`` as a numpy array ``[N, num_classes]``."""
+        if not self.can_classify:
+            raise NotImplementedError(f"{type(self).__name__} is not a classifier.")
         images = np.asarray(images, dtype="float32")
         out = []
         for lo in range(0, len(images), batch_size):
             logits = self.class_logits(ops.convert_to_tensor(images[lo : lo + batch_size]))
             out.append(ops.convert_to_numpy(ops.softmax(logits, axis=-1)))
         return np.concatenate(out) if out else np.zeros((0, self.num_classes), "float32")
+
+    def features(self, images, batch_size=1000):
+        """Latent codes of images as a numpy array ``[N, D]`` (models with ``has_features``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no latent features.")
+
+    def sample(self, num, *, labels=None, seed=None):
+        """``num`` generated images ``[num, H, W, C]`` in [0, 1] (models with ``can_sample``).
+
+        Conditional models take ``labels`` (one class per image; by default
+        the classes in turn), the others refuse them.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not generate images.")
+
+    def sample_grid(self, rows, *, columns=10, label=None, seed=None):
+        """A grid ``[rows, columns, H, W, C]`` of generated images.
+
+        The default fills it with ``sample``; conditional models may show one
+        style per row and one class per column instead (see the subclass).
+        """
+        if label is not None and not self.conditional:
+            raise ValueError(f"{type(self).__name__} is unconditional; it takes no class.")
+        labels = None if label is None else np.full(rows * columns, int(label))
+        images = self.sample(rows * columns, labels=labels, seed=seed)
+        return images.reshape(rows, columns, *images.shape[1:])
+
+    def _check_labels(self, labels, num):
+        """Class labels for ``num`` conditional samples: given, or the classes in turn."""
+        if labels is None:
+            return np.arange(int(num)) % self.num_classes
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.dtype.kind not in "iu":
+            raise ValueError(f"labels must be a 1-D array of class indices, got shape "
+                             f"{labels.shape} and dtype {labels.dtype}.")
+        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
+            raise ValueError(f"labels must lie in [0, {self.num_classes}), got values from "
+                             f"{labels.min()} to {labels.max()}.")
+        return labels.astype("int32")

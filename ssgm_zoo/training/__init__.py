@@ -1,5 +1,6 @@
-"""The training engine and run helpers shared by every model family."""
+"""The training engine shared by every model family, and its gradient helper."""
 
 from ssgm_zoo.training.engine import Trainer, TrainingDivergedError, batch_indices
+from ssgm_zoo.training.gradients import value_and_grad
 
-__all__ = ["Trainer", "TrainingDivergedError", "batch_indices"]
+__all__ = ["Trainer", "TrainingDivergedError", "batch_indices", "value_and_grad"]

@@ -1,9 +1,10 @@
 """The training engine shared by every model family.
 
 One ``Trainer`` runs any ``ssgm_zoo`` model on Keras's TensorFlow or JAX
-backend, compiled with XLA on both. It is the only module with backend-specific
-code: models describe *what* to optimise through a small protocol (see
-``ssgm_zoo.models.base.ZooModel``), the engine decides *how*.
+backend, compiled with XLA on both. With ``ssgm_zoo.training.gradients`` it is
+the only code that names a backend: models describe *what* to optimise
+through a small protocol (``ssgm_zoo.models.base.ZooModel``), the engine
+decides *how*.
 
 What it does:
   * Whole datasets sit on the accelerator. Each epoch the host draws only the
@@ -12,31 +13,38 @@ What it does:
     Index streams are stateless functions of the seed, so they are identical on
     both backends and a resumed run sees exactly the batches it would have seen.
   * Several objectives, each with its own optimizer, updated in order every
-    step (a GAN's discriminator then generator; a VAE has one).
+    step (a GAN's discriminator then generator; a VAE has one). Each reads the
+    streams it names; one that asks for its own batches gets index streams of
+    its own over the same stored data.
+  * A model's ``initialize`` hook runs once on a batch before a new run starts.
   * ``steps_per_execution`` steps per compiled call (``lax.scan`` on JAX, a
     ``tf.while_loop`` under ``jit_compile`` on TensorFlow).
   * Per-epoch progress bar, TensorBoard scalars, ``metrics.csv`` and
-    ``metrics.jsonl``, periodic evaluation, checkpoints and exact resume; a
+    ``metrics.jsonl`` (``ssgm_zoo.training.logs``), periodic evaluation (on
+    the evaluation splits and on generated samples), checkpoints keyed by
+    variable path and exact resume (``ssgm_zoo.training.checkpoints``); a
     non-finite loss stops the run with ``TrainingDivergedError`` and leaves the
     last good checkpoint untouched.
 """
 
-import csv
-import dataclasses
 import json
 import math
 import os
-import shutil
 import time
 
 import keras
 import numpy as np
 
-from ssgm_zoo.training.tensorboard import EventWriter
+from ssgm_zoo.models.base import Objective
+from ssgm_zoo.training import checkpoints
+from ssgm_zoo.training.logs import RunLog
 
 __all__ = ["Trainer", "TrainingDivergedError", "batch_indices"]
 
 CHECKPOINT_DIR = "checkpoints"
+SHARED = ""  # the batch group of the objectives that share each step's batch
+_INIT_STREAM = 10_000  # index streams of the initialize() batch
+_OWN_STREAMS = 1_000  # objective k's own index streams start at (k + 1) * this
 
 
 class TrainingDivergedError(RuntimeError):
@@ -84,55 +92,17 @@ def _make_optimizer(spec):
     return keras.optimizers.get({"class_name": name, "config": spec})
 
 
-@dataclasses.dataclass
-class _Log:
-    """Where a run writes its per-epoch metrics."""
-
-    workdir: str
-
-    def __post_init__(self):
-        os.makedirs(self.workdir, exist_ok=True)
-        self.writer = EventWriter(os.path.join(self.workdir, "tensorboard"))
-
-    def write(self, record):
-        with open(os.path.join(self.workdir, "metrics.jsonl"), "a") as f:
-            f.write(json.dumps(record) + "\n")
-        self._write_csv(record)
-        self.writer.scalars(
-            record["step"],
-            {k: v for k, v in record.items() if k not in ("epoch", "step") and _is_number(v)},
-        )
-
-    def _write_csv(self, record):
-        # Append; rewrite the file only when a record brings new columns (the
-        # first evaluation epoch), so a 3000-epoch run does not rewrite it 3000 times.
-        path = os.path.join(self.workdir, "metrics.csv")
-        fields = []
-        if os.path.exists(path):
-            with open(path, newline="") as f:
-                fields = next(csv.reader(f), [])
-        if fields and set(record) <= set(fields):
-            with open(path, "a", newline="") as f:
-                csv.DictWriter(f, fieldnames=fields).writerow(record)
-            return
-        rows = []
-        if fields:
-            with open(path, newline="") as f:
-                rows = list(csv.DictReader(f))
-        fields = list(dict.fromkeys([*fields, *record]))
-        tmp = path + ".tmp"
-        with open(tmp, "w", newline="") as f:
-            out = csv.DictWriter(f, fieldnames=fields)
-            out.writeheader()
-            out.writerows([*rows, record])
-        os.replace(tmp, path)
-
-    def close(self):
-        self.writer.close()
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _objectives(model):
+    out = []
+    for objective in model.objectives:
+        if isinstance(objective, str):  # a bare name reads every stream, sharing batches
+            objective = Objective(objective)
+        out.append(objective)
+    names = [o.name for o in out]
+    if not out or len(set(names)) != len(names):
+        raise ValueError(f"{type(model).__name__}.objectives must name distinct objectives, "
+                         f"got {names}.")
+    return tuple(out)
 
 
 class Trainer:
@@ -142,8 +112,8 @@ class Trainer:
         model: a ``ZooModel`` (built: all variables exist).
         train_data: ``{stream: {key: array}}``; e.g. ``{"unlabeled": {"x": X},
             "labeled": {"x": Xl, "y": yl}}``. Every array of a stream has the
-            same first dimension. The model's ``compute_objective`` receives a
-            batch of the same structure.
+            same first dimension. Each objective's ``compute_objective``
+            receives a batch of the streams it names, in the same structure.
         batch_sizes: ``{stream: batch size}``.
         steps_per_epoch: optimisation steps per epoch.
         epochs: total number of epochs.
@@ -162,13 +132,24 @@ class Trainer:
         verbose: 1 for a progress bar, 0 for none.
         fingerprint: any JSON value identifying the run's configuration; a
             resume with a different fingerprint is refused.
+        upgrade_fingerprint: maps a checkpoint's fingerprint written by an
+            older version of the package to today's form before comparing
+            (identity if None).
 
-    Example:
-    >>> trainer = Trainer(model, train_data={"unlabeled": {"x": x}},
-    ...                   batch_sizes={"unlabeled": 100}, steps_per_epoch=10,
-    ...                   epochs=2, optimizer={"learning_rate": 1e-3}, seed=0,
-    ...                   workdir=None)  # doctest: +SKIP
-    >>> history = trainer.fit()  # doctest: +SKIP
+    Example (a model whose one weight learns the data's mean):
+    >>> from ssgm_zoo.models import ZooModel
+    >>> class Mean(ZooModel):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = self.add_weight(shape=(), initializer="zeros")
+    ...     def compute_objective(self, name, batch, training=True):
+    ...         return keras.ops.mean((batch["data"]["x"] - self.w) ** 2), {}
+    >>> model = Mean()
+    >>> trainer = Trainer(model, train_data={"data": {"x": np.full(8, 3.0, "float32")}},
+    ...                   batch_sizes={"data": 4}, steps_per_epoch=50, epochs=2,
+    ...                   optimizer={"name": "sgd", "learning_rate": 0.1}, seed=0, verbose=0)
+    >>> [r["epoch"] for r in trainer.fit()], round(float(model.w.value), 3)
+    ([1, 2], 3.0)
     """
 
     def __init__(
@@ -191,6 +172,7 @@ class Trainer:
         jit_compile=True,
         verbose=1,
         fingerprint=None,
+        upgrade_fingerprint=None,
     ):
         self.backend = keras.backend.backend()
         if self.backend not in ("tensorflow", "jax"):
@@ -223,8 +205,27 @@ class Trainer:
         self.verbose = verbose
         # Compared with a checkpoint's after a JSON round trip (tuples become lists).
         self.fingerprint = json.loads(json.dumps(fingerprint, default=str))
+        self.upgrade_fingerprint = upgrade_fingerprint or (lambda old: old)
         self.history = []
         self.epoch = 0  # epochs completed
+
+        self.objectives = _objectives(model)
+        for objective in self.objectives:
+            unknown = set(objective.streams or ()) - set(self.streams)
+            if unknown:
+                raise ValueError(f"Objective {objective.name!r} reads streams {sorted(unknown)} "
+                                 f"that train_data lacks (it has {self.streams}).")
+        # Index stream ids: the shared group keeps 0, 1, ... (one per stream, sorted);
+        # objective k drawing its own batches uses (k + 1) * _OWN_STREAMS + n.
+        self._groups = {}
+        for k, objective in enumerate(self.objectives):
+            group = objective.name if objective.own_batches else SHARED
+            offset = (k + 1) * _OWN_STREAMS if objective.own_batches else 0
+            wanted = self._streams_of(objective)
+            ids = self._groups.setdefault(group, {})
+            for n, stream in enumerate(self.streams):
+                if stream in wanted:
+                    ids[stream] = offset + n
 
         # Whole datasets go to the device once, in the form the model trains on.
         to_device = keras.ops.convert_to_tensor
@@ -237,30 +238,44 @@ class Trainer:
             for split, arrays in (eval_data or {}).items()
         }
 
-        objectives = tuple(model.objectives)
-        if isinstance(optimizer, dict) and set(optimizer) == set(objectives) and all(
+        names = [o.name for o in self.objectives]
+        if isinstance(optimizer, dict) and set(optimizer) == set(names) and all(
             isinstance(v, dict) for v in optimizer.values()
         ):
             specs = optimizer
         else:
-            specs = {name: optimizer for name in objectives}
-        self.objectives = objectives
-        self.optimizers = [_make_optimizer(specs[name]) for name in objectives]
-        self._objective_variables = [list(model.objective_variables(n)) for n in objectives]
+            specs = {name: optimizer for name in names}
+        self.optimizers = [_make_optimizer(specs[name]) for name in names]
+        self._objective_variables = [list(model.objective_variables(n)) for n in names]
+        if getattr(model, "disjoint_objectives", False):
+            self._check_disjoint()
         for opt, variables in zip(self.optimizers, self._objective_variables):
             opt.build(variables)
         model.reset_random_state(self.seed)
         self._build_steps()
 
+    def _streams_of(self, objective):
+        return tuple(self.streams if objective.streams is None else objective.streams)
+
+    def _check_disjoint(self):
+        owner = {}
+        paths = {id(v): p for p, v in checkpoints.variable_paths(self.model).items()}
+        for objective, variables in zip(self.objectives, self._objective_variables):
+            for v in variables:
+                if id(v) in owner:
+                    raise ValueError(
+                        f"{type(self.model).__name__} declares disjoint objectives, but variable "
+                        f"{paths.get(id(v), v.path)!r} is updated by both {owner[id(v)]!r} and "
+                        f"{objective.name!r}.")
+                owner[id(v)] = objective.name
+
     # ------------------------------------------------------------------
     # Compiled steps (the backend-specific part).
     # ------------------------------------------------------------------
-    def _gather(self, data, indices, i):
-        ops = keras.ops
-        return {
-            s: {k: ops.take(v, indices[s][i], axis=0) for k, v in data[s].items()}
-            for s in self.streams
-        }
+    def _batch(self, objective, data, indices, take):
+        group = objective.name if objective.own_batches else SHARED
+        return {s: {k: take(v, indices[group][s]) for k, v in data[s].items()}
+                for s in self._streams_of(objective)}
 
     def _build_steps(self):
         if self.backend == "jax":
@@ -273,37 +288,47 @@ class Trainer:
 
         model = self.model
 
-        def one_step(batch):
+        def step_indices(indices, i):
+            return {g: {s: v[i] for s, v in streams.items()} for g, streams in indices.items()}
+
+        def take(values, index):
+            return tf.gather(values, index, axis=0)
+
+        def one_step(data, indices):
             metrics = {}
-            for name, opt, variables in zip(
+            for objective, opt, variables in zip(
                 self.objectives, self.optimizers, self._objective_variables
             ):
+                batch = self._batch(objective, data, indices, take)
                 with tf.GradientTape() as tape:
-                    loss, terms = model.compute_objective(name, batch, training=True)
+                    loss, terms = model.compute_objective(objective.name, batch, training=True)
                 grads = tape.gradient(loss, variables)
                 opt.apply(grads, variables)
-                metrics.update(self._name_metrics(name, loss, terms))
+                metrics.update(self._name_metrics(objective.name, loss, terms))
             return metrics
 
         # The metric names, found by tracing one step's losses (nothing runs, no
         # state moves): the while loop below needs its accumulators up front.
         def probe(data, indices):
-            batch = self._gather(data, indices, 0)
+            indices = step_indices(indices, 0)
             metrics = {}
-            for name in self.objectives:
-                loss, terms = model.compute_objective(name, batch, training=True)
-                metrics.update(self._name_metrics(name, loss, terms))
+            for objective in self.objectives:
+                batch = self._batch(objective, data, indices, take)
+                loss, terms = model.compute_objective(objective.name, batch, training=True)
+                metrics.update(self._name_metrics(objective.name, loss, terms))
             return metrics
 
         def chunk(data, indices):
-            num = tf.shape(indices[self.streams[0]])[0]
+            first = next(iter(next(iter(indices.values())).values()))
+            num = tf.shape(first)[0]
             sums = {k: tf.zeros((), "float32") for k in self._metric_names}
             for i in tf.range(num):
-                metrics = one_step(self._gather(data, indices, i))
+                metrics = one_step(data, step_indices(indices, i))
                 sums = {k: sums[k] + tf.cast(metrics[k], "float32") for k in sums}
             return {k: v / tf.cast(num, "float32") for k, v in sums.items()}
 
-        specs = {s: tf.TensorSpec([None, self.batch_sizes[s]], tf.int32) for s in self.streams}
+        specs = {g: {s: tf.TensorSpec([None, self.batch_sizes[s]], tf.int32) for s in streams}
+                 for g, streams in self._groups.items()}
         data_spec = tf.nest.map_structure(tf.TensorSpec.from_tensor, self._data)
         self._metric_names = sorted(
             tf.function(probe).get_concrete_function(data_spec, specs).structured_outputs
@@ -332,18 +357,20 @@ class Trainer:
             updated = [o if n is None else n for n, o in zip(updated, non_train_values)]
             return loss, (terms, updated)
 
-        def one_step(state, batch):
+        def one_step(state, data, indices):
             train_values, non_train_values, opt_values = state
             train_values, opt_values = list(train_values), list(opt_values)
             metrics = {}
-            for k, (name, opt) in enumerate(zip(self.objectives, self.optimizers)):
+            for k, (objective, opt) in enumerate(zip(self.objectives, self.optimizers)):
                 where = objective_positions[k]
+                batch = self._batch(objective, data, indices,
+                                    lambda v, i: jax.numpy.take(v, i, axis=0))
 
                 def loss_fn(sub, train_values, non_train_values):
                     full = list(train_values)
                     for j, i in enumerate(where):
                         full[i] = sub[j]
-                    return run(name, full, non_train_values, batch)
+                    return run(objective.name, full, non_train_values, batch)
 
                 sub = [train_values[i] for i in where]
                 (loss, (terms, non_train_values)), grads = jax.value_and_grad(
@@ -352,16 +379,12 @@ class Trainer:
                 new_sub, opt_values[k] = opt.stateless_apply(opt_values[k], grads, sub)
                 for j, i in enumerate(where):
                     train_values[i] = new_sub[j]
-                metrics.update(self._name_metrics(name, loss, terms))
+                metrics.update(self._name_metrics(objective.name, loss, terms))
             return (train_values, non_train_values, opt_values), metrics
 
         def chunk(state, data, indices):
             def body(state, step_indices):
-                batch = {
-                    s: {k: jax.numpy.take(v, step_indices[s], axis=0) for k, v in data[s].items()}
-                    for s in self.streams
-                }
-                return one_step(state, batch)
+                return one_step(state, data, step_indices)
 
             state, metrics = jax.lax.scan(body, state, indices)
             return state, jax.tree_util.tree_map(lambda m: m.astype("float32").mean(), metrics)
@@ -405,11 +428,22 @@ class Trainer:
     # ------------------------------------------------------------------
     def _indices(self, start_step, num_steps):
         return {
-            s: batch_indices(
-                self.seed, n, self.num_items[s], self.batch_sizes[s], start_step, num_steps
-            )
-            for n, s in enumerate(self.streams)
+            group: {
+                s: batch_indices(self.seed, stream_id, self.num_items[s], self.batch_sizes[s],
+                                 start_step, num_steps)
+                for s, stream_id in ids.items()
+            }
+            for group, ids in self._groups.items()
         }
+
+    def _initialize_model(self):
+        """The model's ``initialize`` hook, on one batch of every stream (index streams of its own)."""
+        batch = {}
+        for n, s in enumerate(self.streams):
+            idx = batch_indices(self.seed, _INIT_STREAM + n, self.num_items[s],
+                                self.batch_sizes[s], 0, 1)[0]
+            batch[s] = {k: keras.ops.take(v, idx, axis=0) for k, v in self._data[s].items()}
+        self.model.initialize(batch)
 
     def fit(self):
         """Trains up to ``epochs``, resuming from the latest checkpoint in ``workdir``.
@@ -420,13 +454,14 @@ class Trainer:
         Raises:
             TrainingDivergedError: a loss became NaN or Inf.
         """
-        self.restore()
-        log = _Log(self.workdir) if self.workdir else None
+        if self.restore() is None and self.epoch == 0:
+            self._initialize_model()
+        log = RunLog(self.workdir) if self.workdir else None
+        if log:
+            log.truncate(self.epoch)
         try:
             while self.epoch < self.epochs:
                 record = self._train_epoch()
-                if record is None:
-                    continue
                 if log:
                     log.write(record)
                 self.history.append(record)
@@ -477,9 +512,11 @@ class Trainer:
         record = {"epoch": self.epoch, "step": self.epoch * self.steps_per_epoch}
         record.update({f"train_{k}": v / self.steps_per_epoch for k, v in sums.items()})
         record["epoch_seconds"] = seconds
-        if self._eval_data and (self.epoch % self.eval_every == 0 or self.epoch == self.epochs):
+        if self.epoch % self.eval_every == 0 or self.epoch == self.epochs:
             for split in sorted(self._eval_data):
                 record.update({f"{split}_{k}": v for k, v in self.evaluate(split).items()})
+            generated = self.model.generated_metrics(seed=self.seed)
+            record.update({f"generated_{k}": float(v) for k, v in generated.items()})
         return record
 
     def evaluate(self, split):
@@ -518,91 +555,50 @@ class Trainer:
     def _checkpoint_root(self):
         return os.path.join(self.workdir, CHECKPOINT_DIR)
 
+    def _optimizer_map(self):
+        return {o.name: (opt, variables) for o, opt, variables in
+                zip(self.objectives, self.optimizers, self._objective_variables)}
+
     def latest_checkpoint(self):
         """Path of the newest complete checkpoint in ``workdir``, or None."""
-        if not self.workdir:
-            return None
-        root = self._checkpoint_root()
-        if not os.path.isdir(root):
-            return None
-        done = sorted(
-            d for d in os.listdir(root)
-            if d.startswith("epoch_") and os.path.exists(os.path.join(root, d, "trainer.json"))
-        )
-        return os.path.join(root, done[-1]) if done else None
+        return checkpoints.latest(self._checkpoint_root()) if self.workdir else None
 
     def save_checkpoint(self):
         """Writes the full training state (model, optimizers, counters) atomically."""
-        root = self._checkpoint_root()
-        os.makedirs(root, exist_ok=True)
-        final = os.path.join(root, f"epoch_{self.epoch:06d}")
-        tmp = final + ".tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
-        arrays = {f"model/{i:05d}": np.asarray(v.value) for i, v in enumerate(self.model.variables)}
-        for k, opt in enumerate(self.optimizers):
-            for i, v in enumerate(opt.variables):
-                arrays[f"optimizer{k}/{i:05d}"] = np.asarray(v.value)
-        np.savez(os.path.join(tmp, "state.npz"), **arrays)
-        state = {
-            "epoch": self.epoch,
-            "step": self.epoch * self.steps_per_epoch,
-            "seed": self.seed,
-            "backend": self.backend,
-            "fingerprint": self.fingerprint,
-            "history": self.history,
-        }
-        with open(os.path.join(tmp, "trainer.json"), "w") as f:
-            json.dump(state, f, indent=1)
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
-        old = sorted(d for d in os.listdir(root) if d.startswith("epoch_") and not d.endswith(".tmp"))
-        for d in old[: -self.keep_checkpoints]:
-            shutil.rmtree(os.path.join(root, d), ignore_errors=True)
-        return final
+        state = {"epoch": self.epoch, "step": self.epoch * self.steps_per_epoch,
+                 "seed": self.seed, "backend": self.backend, "fingerprint": self.fingerprint,
+                 "history": self.history}
+        return checkpoints.save(self._checkpoint_root(), self.epoch, model=self.model,
+                                optimizers=self._optimizer_map(), trainer_state=state,
+                                keep=self.keep_checkpoints)
 
     def restore(self, path=None):
         """Loads the training state from ``path`` or the latest checkpoint; returns the path or None."""
         path = path or self.latest_checkpoint()
         if path is None:
             return None
-        with open(os.path.join(path, "trainer.json")) as f:
+        with open(os.path.join(path, checkpoints.TRAINER_FILE)) as f:
             state = json.load(f)
-        if state["fingerprint"] != self.fingerprint:
+        old = json.loads(json.dumps(self.upgrade_fingerprint(state["fingerprint"]), default=str))
+        if old != self.fingerprint:
             raise ValueError(
-                f"Checkpoint {path} was written by a run with a different configuration; "
-                "use a fresh work directory, or the same configuration to resume."
+                f"Checkpoint {path} was written by a run with a different configuration "
+                f"({_first_difference(old, self.fingerprint)}); use a fresh work directory, or "
+                "the same configuration to resume."
             )
         if state["seed"] != self.seed:
             raise ValueError(f"Checkpoint {path} has seed {state['seed']}, this run {self.seed}.")
-        with np.load(os.path.join(path, "state.npz")) as arrays:
-            for i, v in enumerate(self.model.variables):
-                v.assign(arrays[f"model/{i:05d}"])
-            for k, opt in enumerate(self.optimizers):
-                for i, v in enumerate(opt.variables):
-                    v.assign(arrays[f"optimizer{k}/{i:05d}"])
+        checkpoints.restore(path, model=self.model, optimizers=self._optimizer_map())
         self.epoch = state["epoch"]
         self.history = state["history"]
-        if self.workdir:
-            self._truncate_logs(self.epoch)
         return path
 
-    def _truncate_logs(self, epoch):
-        # A run killed after logging epoch e but before checkpointing it re-runs
-        # e on resume; drop the stale lines so each epoch is logged once.
-        path = os.path.join(self.workdir, "metrics.jsonl")
-        if os.path.exists(path):
-            with open(path) as f:
-                keep = [line for line in f if json.loads(line)["epoch"] <= epoch]
-            with open(path, "w") as f:
-                f.writelines(keep)
-        path = os.path.join(self.workdir, "metrics.csv")
-        if os.path.exists(path):
-            with open(path, newline="") as f:
-                reader = csv.DictReader(f)
-                fields = reader.fieldnames
-                rows = [r for r in reader if int(r["epoch"]) <= epoch]
-            with open(path, "w", newline="") as f:
-                out = csv.DictWriter(f, fieldnames=fields)
-                out.writeheader()
-                out.writerows(rows)
+
+def _first_difference(old, new, where=""):
+    """Where two JSON values first differ, for the resume error."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new)):
+            if old.get(key, "<absent>") != new.get(key, "<absent>"):
+                return _first_difference(old.get(key, "<absent>"), new.get(key, "<absent>"),
+                                         f"{where}.{key}" if where else str(key))
+    return f"{where or 'value'}: checkpoint {old!r}, now {new!r}"

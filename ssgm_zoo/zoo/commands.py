@@ -7,12 +7,12 @@ the work itself is in importable functions (``evaluate_entry``,
 
 import json
 import math
-import os
 import sys
 
 import numpy as np
 
-from ssgm_zoo.zoo import hub, registry
+from ssgm_zoo import families, files
+from ssgm_zoo.zoo import registry
 from ssgm_zoo.zoo.loading import EntryNotFoundError, IntegrityError, load_pretrained
 
 __all__ = ["evaluate_entry", "predict_labels", "sample_grid", "USER_ERRORS"]
@@ -20,11 +20,12 @@ __all__ = ["evaluate_entry", "predict_labels", "sample_grid", "USER_ERRORS"]
 
 def _user_errors():
     from ssgm_zoo.data import DataError
+    from ssgm_zoo.zoo.hub import HubError
     from ssgm_zoo.zoo.inputs import InputError
 
     return (registry.RegistryError, registry.UnknownEntryError, IntegrityError,
-            EntryNotFoundError, hub.HubError, InputError, DataError, FileNotFoundError,
-            ValueError)
+            EntryNotFoundError, HubError, InputError, DataError, FileNotFoundError,
+            families.UnknownFamilyError, ValueError)
 
 
 USER_ERRORS = _user_errors()
@@ -37,12 +38,30 @@ def _percent(value):
 
 
 def _headline(record):
-    name = record["headline_metric"]
-    metric = record["metrics"][name]
-    text = _percent(metric.get("mean", metric.get("checkpoint")))
-    if metric.get("num_runs", 1) > 1 and not math.isnan(metric.get("std", math.nan)):
-        text += f" ± {_percent(metric['std'])} ({metric['num_runs']} runs)"
-    return name, text
+    metric = record.headline
+    value = metric.mean if metric.mean is not None else metric.published
+    text = _format(record.headline_metric, value)
+    if metric.num_runs > 1 and metric.std is not None:
+        text += f" ± {_format(record.headline_metric, metric.std)} ({metric.num_runs} runs)"
+    return record.headline_metric, text
+
+
+def _format(metric_name, value):
+    if "error_rate" in metric_name:
+        return _percent(value)
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _paper(record, metric_name=None):
+    """The paper's value of a record's metric, as text ("-" if the paper has none)."""
+    metric_name = metric_name or record.headline_metric
+    metric = record.metrics[metric_name]
+    theirs = families.get(record.family).paper_value(
+        record.model_name, record.num_labeled or metric.details.get("num_labeled"), metric_name)
+    if theirs is None:
+        return "-"
+    spread = "" if theirs.std is None else f" ± {_format(metric_name, theirs.std)}"
+    return f"{_format(metric_name, theirs.mean)}{spread}"
 
 
 # -- list / info -----------------------------------------------------------------
@@ -54,13 +73,12 @@ def list_entries(args):
     if getattr(args, "markdown", False):
         print(markdown_table(names))
         return 0
-    rows = [("entry", "family", "labels", "metric", "ours", "paper")]
+    rows = [("entry", "family", "model", "labels", "metric", "ours", "paper")]
     for name in names:
         record = registry.model_info(name)
         metric, text = _headline(record)
-        paper = record["metrics"][metric].get("paper")
-        rows.append((name, record["family"], str(record.get("num_labels") or "-"),
-                     metric, text, _percent(paper)))
+        rows.append((name, record.family, record.model_name, str(record.num_labeled or "-"),
+                     metric, text, _paper(record)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
@@ -69,24 +87,22 @@ def list_entries(args):
 
 def markdown_table(names):
     """The zoo table of docs/zoo.md: entry, paper metric, ours, size, command."""
-    lines = ["| entry | metric (test) | paper | ours: mean ± std (runs) | this checkpoint | "
-             "size | command |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| entry | family | metric (test) | paper | ours: mean ± std (runs) | "
+             "this checkpoint | size | command |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name in names:
         record = registry.model_info(name)
         metric, text = _headline(record)
-        m = record["metrics"][metric]
-        paper = m.get("paper")
-        paper_text = f"{_percent(paper)} ± {_percent(m.get('paper_std'))}" if paper else "-"
-        size = sum(f["size"] for f in record["files"].values()) / 1e6
-        lines.append(f"| `{name}` | {metric} | {paper_text} | {text} | "
-                     f"{_percent(m['checkpoint'])} | {size:.2f} MB | "
-                     f"`{record['training']['command']}` |")
+        size = sum(f.size for f in record.files.values()) / 1e6
+        lines.append(f"| `{name}` | {record.family} | {metric} | {_paper(record)} | {text} | "
+                     f"{_format(metric, record.headline.published)} | {size:.2f} MB | "
+                     f"`{record.training.command}` |")
     return "\n".join(lines)
 
 
 def info(args):
     record = registry.model_info(args.name)
-    print(json.dumps(record, indent=2))
+    print(json.dumps(record.to_dict(), indent=2))
     if not args.json:
         card = _model_card(record)
         if card:
@@ -96,52 +112,59 @@ def info(args):
 
 def _model_card(record):
     for mirror in registry.mirror_dirs():
-        path = mirror / record["name"] / "README.md"
+        path = mirror / record.name / "README.md"
         if path.is_file():
             return path.read_text()
     return None
 
 
 # -- evaluate -------------------------------------------------------------------
-def _test_split(record, data_dir):
+def _splits(record, data_dir):
     from ssgm_zoo import data
 
-    return data.load_splits(record["dataset"], data_dir=data_dir)
+    return data.load_splits(record.dataset, data_dir=data_dir)
 
 
 def evaluate_entry(name, *, data_dir=None, source=None, revision=None):
     """Recomputes an entry's recorded test metrics on this machine.
 
+    The classification error (classifiers), the latent classifier's error
+    (models with latent features) and whatever the family's ``evaluate`` hook
+    recomputes; stochastic metrics it does not know are left out.
+
     Returns:
         ``{"entry", "split", "num_images", "metrics": {name: {"measured", "recorded"}},
         "counts": {...}}`` with error rates as fractions and counts as integers.
     """
-    from ssgm_zoo import evaluation
+    from ssgm_zoo import data, evaluation
 
     record = registry.model_info(name)
     model = load_pretrained(name, source=source, revision=revision)
-    splits = _test_split(record, data_dir)
+    splits = _splits(record, data_dir)
     x, y = splits["test"]
     out = {"entry": name, "split": "test", "num_images": int(len(y)), "metrics": {},
            "counts": {}}
-    recorded = record["metrics"]
-    if "test_error_rate" in recorded:
+    recorded = record.metrics
+    if "test_error_rate" in recorded and model.can_classify:
         predicted = model.classify(x)
         errors = int(np.sum(predicted != y))
         out["metrics"]["test_error_rate"] = {
-            "measured": errors / len(y), "recorded": recorded["test_error_rate"]["checkpoint"]}
+            "measured": errors / len(y), "recorded": recorded["test_error_rate"].published}
         out["counts"]["test_errors"] = errors
     if "test_latent_classifier_error_rate" in recorded:
-        spec = recorded["test_latent_classifier_error_rate"]
-        from ssgm_zoo import data
-
-        indices = data.balanced_labeled_indices(splits["train"][1], spec["num_labels"],
-                                                seed=spec["label_seed"])
+        details = recorded["test_latent_classifier_error_rate"].details
+        indices = data.balanced_labeled_indices(splits["train"][1], details["num_labeled"],
+                                                seed=details["label_seed"])
         measured = evaluation.latent_classifier_error_rate(model, splits["train"], (x, y),
                                                            indices)
         out["metrics"]["test_latent_classifier_error_rate"] = {
-            "measured": measured, "recorded": spec["checkpoint"]}
+            "measured": measured, "recorded": recorded["test_latent_classifier_error_rate"].published}
         out["counts"]["test_latent_classifier_errors"] = int(round(measured * len(y)))
+    family = families.get(record.family)
+    if family.evaluate is not None:
+        for metric, value in family.evaluate(model, record, splits).items():
+            out["metrics"][metric] = {"measured": value,
+                                      "recorded": recorded[metric].published}
     return out
 
 
@@ -153,8 +176,8 @@ def evaluate(args):
         return 0
     print(f"{result['entry']}: {result['num_images']} {result['split']} images")
     for metric, values in result["metrics"].items():
-        print(f"  {metric}: {_percent(values['measured'])} measured, "
-              f"{_percent(values['recorded'])} recorded")
+        print(f"  {metric}: {_format(metric, values['measured'])} measured, "
+              f"{_format(metric, values['recorded'])} recorded")
     return 0
 
 
@@ -170,13 +193,13 @@ def predict_labels(name, *, input_path=None, data_dir=None, source=None, revisio
 
     record = registry.model_info(name)
     model = load_pretrained(name, source=source, revision=revision)
-    if not hasattr(model, "classifier"):
-        raise ValueError(f"{name} is not a classifier (family {record['family']}); "
-                         "`predict` needs an M2 or M1+M2 entry.")
+    if not model.can_classify:
+        raise ValueError(f"{name} is not a classifier ({record.title}); `predict` needs an "
+                         "entry whose model classifies (see `ssgm-zoo list`).")
     if input_path is None:
-        images, known = _test_split(record, data_dir)["test"]
+        images, known = _splits(record, data_dir)["test"]
     else:
-        images, known = read_labeled_images(input_path, image_shape=tuple(record["image_shape"]))
+        images, known = read_labeled_images(input_path, image_shape=tuple(record.image_shape))
     return model.classify(images, batch_size=batch_size), known
 
 
@@ -200,19 +223,15 @@ def predict(args):
 # -- sample ---------------------------------------------------------------------
 def sample_grid(name, *, label=None, num=10, seed=0, source=None, revision=None):
     """Generated images as a grid array ``[rows, cols, H, W, C]`` in [0, 1]."""
-    record = registry.model_info(name)
     model = load_pretrained(name, source=source, revision=revision)
-    if record["family"] == "m1":
-        if label is not None:
-            raise ValueError(f"{name} is unconditional; --class needs an M2 or M1+M2 entry.")
-        images = model.sample(num * 10, seed=seed)
-        return images.reshape(num, 10, *images.shape[1:])
-    if label is None:
-        return model.analogies(num, seed=seed)
-    if not 0 <= label < model.num_classes:
-        raise ValueError(f"--class must lie in [0, {model.num_classes}), got {label}.")
-    images = model.sample(np.full(num * 10, label), seed=seed)
-    return images.reshape(num, 10, *images.shape[1:])
+    if not model.can_sample:
+        raise ValueError(f"{name} does not generate images.")
+    if label is not None:
+        if not model.conditional:
+            raise ValueError(f"{name} is unconditional; --class needs a conditional model.")
+        if not 0 <= label < model.num_classes:
+            raise ValueError(f"--class must lie in [0, {model.num_classes}), got {label}.")
+    return model.sample_grid(num, label=label, seed=seed)
 
 
 def save_grid_png(grid, path):
@@ -227,16 +246,8 @@ def save_grid_png(grid, path):
                 grid[i, j])
     pixels = (np.clip(canvas, 0, 1) * 255).round().astype("uint8")
     image = Image.fromarray(pixels[..., 0] if c == 1 else pixels)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"Folder {directory} for {path} does not exist.")
-    tmp = f"{path}.tmp-{os.getpid()}.png"
-    try:
-        image.save(tmp, format="PNG")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with files.atomic_write(path, "wb") as f:
+        image.save(f, format="PNG")
 
 
 def sample(args):

@@ -1,4 +1,4 @@
-"""Writing predicted labels as a Kaggle-style submission CSV, and reading one back.
+"""Writing predicted labels as a Kaggle-style submission CSV.
 
 The file is ``<id_column>,<label_column>`` then one line per image, in input
 order, with ``\\n`` line endings::
@@ -11,24 +11,22 @@ Kaggle's Digit Recognizer wants ``ImageId,Label`` with IDs from 1:
 ``write_predictions_csv(path, labels, id_column="ImageId", label_column="Label",
 first_id=1)``.
 
-Writing is atomic: the rows go to a temporary file in the destination folder,
-which is flushed, fsync'ed and then renamed over ``path`` (``os.replace``). On
-any error the temporary file is removed, so no partial file is left and a file
-already at ``path`` is untouched. This module imports neither TensorFlow nor
-Keras.
+Writing is atomic, through ``ssgm_zoo.files.atomic_write``: the rows go to a
+temporary file in the destination folder, which is flushed, fsync'ed and then
+renamed over ``path``. On any error the temporary file is removed, so no
+partial file is left and a file already at ``path`` is untouched. This module
+imports neither TensorFlow nor Keras.
 """
 
 import csv
 import os
 import pathlib
-import re
-import secrets
 
 import numpy as np
 
-from ssgm_zoo.zoo.inputs import InputError
+from ssgm_zoo.files import atomic_write
 
-__all__ = ["write_predictions_csv", "read_predictions_csv", "InputError"]
+__all__ = ["write_predictions_csv"]
 
 _FORBIDDEN = (",", '"', "\n", "\r")
 
@@ -145,143 +143,11 @@ def write_predictions_csv(path, labels, *, id_column="ID", label_column="label",
             raise TypeError(f"first_id must be an integer, got {first_id!r}")
         row_ids = range(int(first_id), int(first_id) + len(labels))
     path = pathlib.Path(os.fspath(path))
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{path}: the folder {folder} does not exist; create it first")
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; expected a file name such as "
                                 f"{path / 'predictions.csv'}")
-    tmp = _create_temp(folder, path.name)
-    try:
-        fd = os.open(tmp, os.O_WRONLY)
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            writer.writerow([id_column, label_column])
-            writer.writerows(zip(row_ids, labels.tolist()))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_folder(folder)
+    with atomic_write(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow([id_column, label_column])
+        writer.writerows(zip(row_ids, labels.tolist()))
     return path
-
-
-def _create_temp(folder, name):
-    """Creates an empty hidden temporary file next to the target (mode 0666 minus umask)."""
-    while True:
-        tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
-        try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            return tmp
-        except FileExistsError:
-            continue
-
-
-def _fsync_folder(folder):
-    """Makes the rename durable where the platform allows it (POSIX); best effort."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def read_predictions_csv(path, *, id_column="ID", label_column="label"):
-    """Reads a predictions CSV as written by ``write_predictions_csv``.
-
-    The two columns may be in either order; other columns are ignored.
-
-    Args:
-        path: the CSV file.
-        id_column: name of the ID column.
-        label_column: name of the label column.
-
-    Returns:
-        ``(ids, labels)``: ids as an int64 array when every ID is an integer,
-        else a str array; labels an int64 array; both in file order.
-
-    Raises:
-        InputError: the file is missing, empty or unreadable, a column is
-            missing, a line has the wrong number of values, an ID is empty or
-            repeated, or a label is not an integer; the message names the file
-            and the line (the header is line 1).
-        ValueError: bad column names.
-
-    Example:
-        >>> import tempfile, os
-        >>> f = os.path.join(tempfile.mkdtemp(), "p.csv")
-        >>> _ = write_predictions_csv(f, [7, 2])
-        >>> ids, labels = read_predictions_csv(f)
-        >>> ids.tolist(), labels.tolist()
-        ([0, 1], [7, 2])
-    """
-    _check_column_names(id_column, label_column)
-    path = pathlib.Path(os.fspath(path))
-    if not path.is_file():
-        what = "is a folder" if path.is_dir() else "does not exist"
-        raise InputError(f"{path}: {what}; expected a predictions CSV file.")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            return _parse_predictions(csv.reader(f), path, id_column, label_column)
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}: is not UTF-8 text ({e}).") from None
-    except csv.Error as e:
-        raise InputError(f"{path}: is not a valid CSV file ({e}).") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot be read ({e}).") from None
-
-
-def _parse_predictions(reader, path, id_column, label_column):
-    expected = f"a header {id_column},{label_column}"
-    header = next(reader, None)
-    if header is None:
-        raise InputError(f"{path}: the file is empty; expected {expected}.")
-    header = [name.strip() for name in header]
-    for name in (id_column, label_column):
-        if header.count(name) != 1:
-            problem = "has no" if name not in header else "has more than one"
-            raise InputError(f"{path}: line 1 (header) {problem} column {name!r} (found "
-                             f"{', '.join(map(repr, header))}); expected {expected}.")
-    i_id, i_label = header.index(id_column), header.index(label_column)
-    ids, labels, seen = [], [], {}
-    for row in reader:
-        line = reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) != len(header):
-            raise InputError(f"{path}: line {line} has {len(row)} values; expected "
-                             f"{len(header)}, one per header column.")
-        id_text, label_text = row[i_id].strip(), row[i_label].strip()
-        if not id_text:
-            raise InputError(f"{path}: line {line}, column {id_column!r}: the ID is missing.")
-        if id_text in seen:
-            raise InputError(f"{path}: line {line}, column {id_column!r}: ID {id_text!r} "
-                             f"repeats line {seen[id_text]}; expected distinct IDs.")
-        seen[id_text] = line
-        try:
-            label = int(label_text)
-        except ValueError:
-            raise InputError(f"{path}: line {line}, column {label_column!r}: "
-                             f"{label_text!r} is not an integer label.") from None
-        ids.append(id_text)
-        labels.append(label)
-    # IDs are integers only when every one is written as one ("7", "-3"; not "007").
-    if all(re.fullmatch(r"-?(0|[1-9][0-9]{0,17})", v) for v in ids):
-        id_array = np.array([int(v) for v in ids], np.int64)
-    else:
-        id_array = np.array(ids, str)
-    try:
-        label_array = np.array(labels, np.int64)
-    except OverflowError:
-        raise InputError(f"{path}: a label does not fit in 64 bits.") from None
-    return id_array, label_array

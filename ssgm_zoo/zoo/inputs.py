@@ -19,14 +19,17 @@ a folder:
 * a folder of PNG files (``*.png``, any case; other files, sub-folders and
   hidden files, whose names start with ``.``, are ignored), read in *natural*
   order of their names, so ``2.png`` comes before ``10.png`` (``png_files``
-  gives that order). Each must be exactly ``H x W`` (nothing is resized);
-  8-bit grayscale, or RGB / RGBA / palette images whose pixels are all gray
-  (R == G == B, fully opaque) when ``C == 1``.
+  gives that order). Each must be exactly ``H x W`` (nothing is resized),
+  8-bit (16-bit grayscale is refused, not rescaled) and fully opaque (no alpha
+  below 255, no transparent colour key); read with PIL's ``convert("L")``, or
+  ``convert("RGB")`` when ``C == 3``. For ``C == 1``, RGB / RGBA / palette
+  images are accepted only when every pixel is gray (R == G == B).
 * ``.csv`` in the Kaggle Digit Recognizer layout: a header row
   ``pixel0, pixel1, ..., pixel{H*W*C-1}`` (in that order) plus, optionally, a
-  ``label`` column at any position; integer values ``0 .. 255``. Errors name
-  the line as a text editor or spreadsheet shows it (the header is line 1, the
-  first image line 2) and the column.
+  ``label`` column at any position; integer values ``0 .. 255``. The values
+  are read in one ``np.loadtxt`` call; errors name the line as a text editor
+  or spreadsheet shows it (the header is line 1, the first image line 2) and
+  the column.
 
 Every problem with the input raises ``InputError``, whose message names the
 file (and the line, array or image file), what is wrong and what is expected.
@@ -37,6 +40,7 @@ import csv
 import os
 import pathlib
 import re
+import warnings
 import zipfile
 
 import numpy as np
@@ -407,48 +411,65 @@ def _read_png_folder(folder, shape):
     return images.astype(np.float32) / np.float32(255)
 
 
+_PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA")
+
+
 def _png_pixels(img, file, channels):
-    """The pixels of an opened PIL image as uint8 ``[H, W, channels]``."""
-    mode = img.mode
-    if mode == "1":
-        img, mode = img.convert("L"), "L"
-    elif mode == "P":
-        img, mode = img.convert("RGBA"), "RGBA"
-    if mode not in ("L", "LA", "RGB", "RGBA"):
-        depth = " (16-bit or 32-bit)" if mode.startswith(("I", "F")) else ""
-        raise InputError(f"{file}: has image mode {mode!r}{depth}; expected an 8-bit "
-                         "grayscale PNG (mode 'L') or 8-bit RGB/RGBA.")
-    pixels = np.asarray(img, dtype=np.uint8)
-    if pixels.ndim == 2:
-        pixels = pixels[..., None]
-    if mode in ("LA", "RGBA"):
-        alpha = pixels[..., -1]
+    """The pixels of an opened PIL image as uint8 ``[H, W, channels]``.
+
+    Refused, not converted: 16/32-bit grayscale modes (PIL would clip them, not
+    scale), any transparent pixel (alpha channel or tRNS colour key) and, when
+    one channel is wanted, colour pixels; the checks run before ``convert``,
+    which then only repacks the exact 8-bit values. (16-bit RGB/RGBA PNGs are
+    opened by PIL itself as 8-bit ``RGB``/``RGBA``, keeping the high byte.)
+    """
+    if img.mode not in _PNG_MODES:
+        depth = " (16-bit or 32-bit)" if img.mode.startswith(("I", "F")) else ""
+        raise InputError(f"{file}: has image mode {img.mode!r}{depth}; expected an 8-bit "
+                         "grayscale PNG (mode 'L') or 8-bit RGB/RGBA; save it with 8 bits "
+                         "per channel (it is not rescaled here).")
+    if "A" in img.mode or "transparency" in img.info:
+        alpha = np.asarray(img.convert("RGBA"))[..., 3]
         if (alpha != 255).any():
             raise InputError(f"{file}: has transparent pixels ({int((alpha != 255).sum())} with "
                              "alpha < 255), so its gray values are ambiguous; expected opaque "
                              "images: flatten it onto a black background first.")
-        pixels = pixels[..., :-1]
-    if pixels.shape[-1] == 3 and channels == 1:
-        gray = (pixels[..., 0] == pixels[..., 1]) & (pixels[..., 1] == pixels[..., 2])
-        if not gray.all():
-            raise InputError(f"{file}: is a color image (R, G, B differ at "
-                             f"{int((~gray).sum())} pixels); expected grayscale images. "
-                             "Convert it yourself if that is intended, e.g. with PIL's "
-                             "Image.convert('L').")
-        pixels = pixels[..., :1]
-    elif pixels.shape[-1] == 1 and channels == 3:
-        pixels = np.repeat(pixels, 3, axis=-1)
-    return pixels
+    if channels == 1 and img.mode not in ("1", "L", "LA"):
+        rgb = np.asarray(img.convert("RGB"))
+        color = int(((rgb[..., 0] != rgb[..., 1]) | (rgb[..., 1] != rgb[..., 2])).sum())
+        if color:
+            raise InputError(f"{file}: is a color image (R, G, B differ at {color} pixels); "
+                             "expected grayscale images. Convert it yourself if that is "
+                             "intended, e.g. with PIL's Image.convert('L').")
+    pixels = np.asarray(img.convert("L" if channels == 1 else "RGB"), dtype=np.uint8)
+    return pixels.reshape(pixels.shape[0], pixels.shape[1], channels)
 
 
 # --- CSV --------------------------------------------------------------------------------
 
 
 def _read_csv(path, shape):
+    """Header by the csv module, then every value in one ``np.loadtxt`` call.
+
+    Only when that call fails or a value is out of range is the file read
+    again line by line (``_scan_csv``), which names the exact problem or, for
+    the few layouts ``np.loadtxt`` refuses but the csv module reads (lines of
+    spaces, a quoted line break, ...), returns the values.
+    """
     size = shape[0] * shape[1] * shape[2]
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            return _parse_csv(csv.reader(f), path, shape, size)
+            reader = csv.reader(f)
+            header, label_at = _csv_header(next(reader, None), path, shape, size)
+            one_line_header = reader.line_num == 1
+        # Without a label column, uint8 makes np.loadtxt itself refuse pixels outside 0 .. 255.
+        values = None
+        if one_line_header:
+            with open(path, encoding="utf-8-sig") as f:
+                values = _loadtxt(f, np.uint8 if label_at is None else np.int64, len(header),
+                                  skiprows=1, quotechar='"')
+        if values is None or not _in_range(values, label_at):
+            values = _scan_csv(path, header, label_at)
     except UnicodeDecodeError as e:
         raise InputError(f"{path}: is not UTF-8 text ({e}); expected a CSV file with a "
                          "pixel0, pixel1, ... header.") from None
@@ -456,25 +477,28 @@ def _read_csv(path, shape):
         raise InputError(f"{path}: is not a valid CSV file ({e}).") from None
     except OSError as e:
         raise InputError(f"{path}: cannot be read ({e}).") from None
+    labels = None if label_at is None else values[:, label_at].astype(np.int64)
+    if label_at is None:
+        pixels = values.astype(np.float32)
+    else:  # the values without the label column, straight into float32
+        pixels = np.empty((len(values), size), np.float32)
+        pixels[:, :label_at], pixels[:, label_at:] = values[:, :label_at], values[:, label_at + 1:]
+    pixels /= np.float32(255)
+    return pixels.reshape(len(pixels), *shape), labels, str(path)
 
 
-def _column_ref(header, j):
-    return f"column {j + 1} ({header[j]!r})"
-
-
-def _parse_csv(reader, path, shape, size):
+def _csv_header(header, path, shape, size):
+    """Checks the header row; returns ``(names, label column index or None)``."""
     expected_header = (f"a header row pixel0, pixel1, ..., pixel{size - 1} in that order "
                        f"({size} pixels of {_shape_text(shape)} images) and optionally a "
                        f"'{LABEL_COLUMN}' column")
-    header = next(reader, None)
     if header is None:
         raise InputError(f"{path}: the file is empty; expected {expected_header}.")
     header = [name.strip() for name in header]
     if all(_is_int(name) for name in header):
         raise InputError(f"{path}: line 1 holds numbers, not column names (no header row); "
                          f"expected {expected_header}.")
-    label_at = None
-    pixel_at = []
+    label_at, pixels = None, 0
     for j, name in enumerate(header):
         if name == LABEL_COLUMN:
             if label_at is not None:
@@ -482,51 +506,105 @@ def _parse_csv(reader, path, shape, size):
                                  f"(columns {label_at + 1} and {j + 1}); expected at most one.")
             label_at = j
         elif re.fullmatch(r"pixel[0-9]+", name):
-            k = len(pixel_at)
-            if name != f"pixel{k}":
+            if name != f"pixel{pixels}":
                 raise InputError(f"{path}: line 1 (header), {_column_ref(header, j)}: pixel "
-                                 f"columns are out of order or missing; expected 'pixel{k}' "
-                                 f"here; expected {expected_header}.")
-            pixel_at.append(j)
+                                 f"columns are out of order or missing; expected "
+                                 f"'pixel{pixels}' here; expected {expected_header}.")
+            pixels += 1
         else:
             raise InputError(f"{path}: line 1 (header), {_column_ref(header, j)}: unexpected "
                              f"column; expected {expected_header}.")
-    if len(pixel_at) != size:
-        raise InputError(f"{path}: line 1 (header) has {len(pixel_at)} pixel columns "
-                         f"(pixel0 .. pixel{len(pixel_at) - 1}); expected {size}, "
-                         f"{expected_header}.")
-    rows, labels = [], []
-    pixel_index = np.asarray(pixel_at)
-    for row in reader:
-        line = reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue  # blank line, e.g. at the end of the file
-        if len(row) != len(header):
-            raise InputError(f"{path}: line {line} has {len(row)} values; expected "
-                             f"{len(header)}, one per header column.")
-        try:
-            values = np.array(row, dtype=np.int64)
-        except (ValueError, OverflowError):
-            _raise_bad_cell(row, header, path, line, label_at)
-            raise  # not reached
-        pixels = values[pixel_index]
-        if pixels.min() < 0 or pixels.max() > 255:
-            j = pixel_at[int(np.flatnonzero((pixels < 0) | (pixels > 255))[0])]
-            raise InputError(f"{path}: line {line}, {_column_ref(header, j)}: value "
-                             f"{row[j].strip()} is out of range; expected an integer 0 .. 255.")
-        if label_at is not None:
-            if values[label_at] < 0:
-                raise InputError(f"{path}: line {line}, {_column_ref(header, label_at)}: label "
-                                 f"{row[label_at].strip()} is negative; expected a class "
-                                 "index >= 0.")
-            labels.append(values[label_at])
-        rows.append(pixels.astype(np.uint8))
-    if not rows:
+    if pixels != size:
+        raise InputError(f"{path}: line 1 (header) has {pixels} pixel columns "
+                         f"(pixel0 .. pixel{pixels - 1}); expected {size}, {expected_header}.")
+    return header, label_at
+
+
+def _loadtxt(source, dtype, columns, skiprows=0, quotechar=None):
+    """``np.loadtxt`` of comma-separated integers as ``[N, columns]``; None if it cannot.
+
+    None, never an exception, when a value is not an integer of ``dtype``, a
+    line has another number of values, there is no line, or NumPy warns (NumPy
+    < 2 parses ``2.0`` as an integer with a DeprecationWarning).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            values = np.loadtxt(source, dtype=dtype, delimiter=",", skiprows=skiprows, ndmin=2,
+                                comments=None, quotechar=quotechar)
+    except (ValueError, OverflowError, Warning):  # UnicodeDecodeError is a ValueError
+        return None
+    return values if values.shape[1] == columns and len(values) else None
+
+
+def _in_range(values, label_at):
+    """Pixels in 0 .. 255 and labels >= 0 (uint8 values without labels always are)."""
+    if values.dtype == np.uint8:
+        return True
+    parts = [values] if label_at is None else [values[:, :label_at], values[:, label_at + 1:]]
+    return (all(p.min() >= 0 and p.max() <= 255 for p in parts if p.size)
+            and (label_at is None or values[:, label_at].min() >= 0))
+
+
+def _column_ref(header, j):
+    return f"column {j + 1} ({header[j]!r})"
+
+
+def _scan_csv(path, header, label_at, block=1000):
+    """The image lines as int64 ``[N, columns]``, read again with the csv module.
+
+    Blocks of ``block`` lines go through ``np.loadtxt``; only a block that fails
+    is checked line by line, so the first problem in the file raises an
+    InputError naming its line (as an editor counts) and column.
+    """
+    blocks, rows, lines = [], [], []
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f)
+        next(reader)  # the header, already checked
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line, e.g. at the end of the file
+            rows.append(row)
+            lines.append(reader.line_num)
+            if len(rows) == block:
+                blocks.append(_check_rows(rows, lines, path, header, label_at))
+                rows, lines = [], []
+    if rows:
+        blocks.append(_check_rows(rows, lines, path, header, label_at))
+    if not blocks:
         raise InputError(f"{path}: has a header but no image lines; expected at least one "
                          "line of pixel values after the header.")
-    images = np.stack(rows).reshape(len(rows), *shape)
-    labels = np.asarray(labels, np.int64) if label_at is not None else None
-    return images.astype(np.float32) / np.float32(255), labels, str(path)
+    return np.concatenate(blocks)
+
+
+def _check_rows(rows, lines, path, header, label_at):
+    # The cells are already unquoted by the csv module: no quote character here.
+    values = _loadtxt([",".join(row) for row in rows], np.int64, len(header))
+    if values is not None and len(values) == len(rows) and _in_range(values, label_at):
+        return values
+    return np.stack([_check_row(row, line, path, header, label_at)
+                     for row, line in zip(rows, lines)])
+
+
+def _check_row(row, line, path, header, label_at):
+    """One CSV line as int64 values; raises InputError naming the line and column."""
+    if len(row) != len(header):
+        raise InputError(f"{path}: line {line} has {len(row)} values; expected "
+                         f"{len(header)}, one per header column.")
+    try:
+        values = np.array(row, dtype=np.int64)
+    except (ValueError, OverflowError):
+        _raise_bad_cell(row, header, path, line, label_at)
+        raise  # not reached: _raise_bad_cell always raises
+    bad = np.flatnonzero((values < 0) | (values > 255))
+    for j in bad.tolist():
+        if j != label_at:
+            raise InputError(f"{path}: line {line}, {_column_ref(header, j)}: value "
+                             f"{row[j].strip()} is out of range; expected an integer 0 .. 255.")
+    if label_at is not None and values[label_at] < 0:
+        raise InputError(f"{path}: line {line}, {_column_ref(header, label_at)}: label "
+                         f"{row[label_at].strip()} is negative; expected a class index >= 0.")
+    return values
 
 
 def _is_int(text):

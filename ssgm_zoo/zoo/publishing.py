@@ -1,303 +1,281 @@
-"""Turning training runs into zoo entries: mirror folder, model card and record.
+"""Turning training runs into zoo entries: entry folder, model card and record.
 
 ``tools/make_entry.py`` is the command line over ``build_entry``. The
-published checkpoint is the run with the best *validation* metric (never
-chosen on test); the record keeps every run's test metric and their mean and
-sample standard deviation.
+published checkpoint is the run with the best *validation* metric of its
+model (``ModelSpec.select_by``; never chosen on test); the record keeps every
+run's test metrics and their mean and sample standard deviation. Everything
+family-specific (titles, tags, task, metrics, the paper and its numbers) comes
+from the family registry.
 """
 
 import json
 import math
-import os
 import pathlib
 import shutil
 
-from ssgm_zoo import checkpoint
-from ssgm_zoo.evaluation import mean_std
-from ssgm_zoo.models.kingma import paper as kingma_paper
+from ssgm_zoo import checkpoint, families, files
+from ssgm_zoo.evaluation import METRIC_UNITS, mean_std
 from ssgm_zoo.zoo import registry
-from ssgm_zoo.zoo.loading import sha256_file, split_base_weights
+from ssgm_zoo.zoo.records import EntryRecord, FileInfo, HubRef, Metric, Training
 
-__all__ = ["build_entry", "write_record", "file_table", "model_card", "metric_record",
-           "latent_classifier_metric", "publish_entries", "read_json"]
+__all__ = ["build_entry", "write_record", "file_table", "model_card", "metric_over_runs",
+           "publish_entries", "ESTIMATOR"]
 
 INDICES_FILE = "labeled_indices.json"
-FAMILY_TITLES = {"m1": "M1 (VAE)", "m2": "M2", "m1m2": "M1+M2 (stacked)"}
 ESTIMATOR = "mean and sample standard deviation (ddof=1) over runs"
 
 
 def file_table(directory):
-    """``{file name: {"sha256", "size"}}`` for every regular file of ``directory``."""
+    """``{file name: FileInfo-like dict}`` for every regular file of ``directory``."""
     directory = pathlib.Path(directory)
-    return {p.name: {"sha256": sha256_file(p), "size": p.stat().st_size}
+    return {p.name: {"sha256": files.sha256_file(p), "size": p.stat().st_size}
             for p in sorted(directory.iterdir()) if p.is_file()}
 
 
-def read_json(path):
+def _read_json(path):
     with open(path) as f:
         return json.load(f)
 
 
-def metric_record(values, checkpoint_value, paper=None, **extra):
+def metric_over_runs(values, published, *, split="test", unit, estimator=ESTIMATOR,
+                     **details):
+    """A ``Metric`` with the mean and sample std of ``values`` (one per run)."""
     mean, std, n = mean_std(values)
-    out = {"split": "test", "checkpoint": checkpoint_value, "mean": mean,
-           "std": None if math.isnan(std) else std, "num_runs": n, "per_run": values,
-           "estimator": ESTIMATOR}
-    if paper:
-        out["paper"], out["paper_std"] = paper[0] / 100, paper[1] / 100
-        out["paper_source"] = f"{kingma_paper.PAPER['venue']}, table 1 (the paper's numbers)"
-    out.update(extra)
-    return out
+    return Metric(split=split, published=published, unit=unit, mean=mean,
+                  std=None if math.isnan(std) else std, num_runs=n,
+                  per_run=tuple(values), estimator=estimator, details=details)
 
 
-def build_entry(name, run_dirs, *, mirror_root, entries_dir, command, base_entry=None,
-                extra_metrics=None, hub=None, description="", data_dir=None):
+def _unit(spec, metric):
+    key = metric.split("_", 1)[1] if "_" in metric else metric
+    return dict(spec.units).get(metric) or METRIC_UNITS.get(key, "see the family's docs")
+
+
+def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_metrics=None,
+                hub=None, description="", data_dir=None, latent_classifier_labels=0,
+                label_seeds=(0, 1, 2, 3, 4)):
     """Builds entry ``name`` from finished training runs.
 
     Args:
         name: the entry name (``m1m2-mnist-100``).
         run_dirs: run directories of ``tools/train.py`` (one per seed).
-        mirror_root: where the entry's folder is written (``mirror_root/name``).
-        entries_dir: where the record ``name.json`` is written.
+        entries_dir: where the record ``name.json`` and the entry folder ``name/``
+            are written (a family's ``entries/`` folder to ship it).
         command: the training command, as a user would type it (``{seed}`` for the seed).
-        base_entry: for M1+M2, the entry whose M1 the weights share (not stored twice).
-        extra_metrics: more metric records (e.g. M1's latent classifier).
+        base_entry: an entry whose weights the model shares (the model's
+            ``shared_submodel``), which are then not stored twice.
+        extra_metrics: more ``Metric``s by name (e.g. a latent classifier's).
         hub: ``{"repo_id", "revision"}`` once published.
         description: one paragraph for the model card.
         data_dir: dataset folder, for the per-slice check loading tests repeat.
+        latent_classifier_labels: for a model with latent features, also
+            measure a classifier on its codes fit on this many labels
+            (``test_latent_classifier_error_rate``, over ``label_seeds``).
+        label_seeds: the label splits of that classifier.
 
     Returns:
-        The record (also written to ``entries_dir/name.json``).
+        The ``EntryRecord`` (also written to ``entries_dir/name.json``).
     """
     registry.validate_name(name)
-    runs = [(pathlib.Path(d), read_json(pathlib.Path(d) / "metrics.json")) for d in run_dirs]
+    runs = [(pathlib.Path(d), _read_json(pathlib.Path(d) / "metrics.json")) for d in run_dirs]
     if not runs:
         raise ValueError("build_entry needs at least one run directory.")
-    family = runs[0][1]["family"]
-    if any(m["family"] != family for _, m in runs):
-        raise ValueError("All runs of an entry must come from the same family.")
-    select = "validation_neg_elbo" if family == "m1" else "validation_error_rate"
-    published_dir, published = min(runs, key=lambda r: r[1][select])
-    run_config = read_json(published_dir / "run_config.json")
+    configs = [families.resolve(_read_json(d / "run_config.json")) for d, _ in runs]
+    if len({(f.name, s.name) for f, s in configs}) != 1:
+        raise ValueError("All runs of an entry must train the same model of the same family.")
+    family, spec = configs[0]
+    missing = [str(d) for d, m in runs if spec.select_by not in m]
+    if missing:
+        raise ValueError(f"Runs {missing} report no {spec.select_by}, which selects the "
+                         "published run.")
+    published_dir, published = min(runs, key=lambda r: r[1][spec.select_by])
+    run_config = family.upgrade_config(_read_json(published_dir / "run_config.json"))
     model_dir = published_dir / "model"
-    meta = read_json(model_dir / checkpoint.METADATA_FILE)
+    meta = _read_json(model_dir / checkpoint.METADATA_FILE)
+    model = checkpoint.load_model_dir(model_dir)
 
-    target = pathlib.Path(mirror_root) / name
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for fname in (checkpoint.CONFIG_FILE, checkpoint.METADATA_FILE, INDICES_FILE):
-        if (model_dir / fname).exists():
-            shutil.copyfile(model_dir / fname, tmp / fname)
-    if base_entry:
-        split_base_weights(model_dir / checkpoint.WEIGHTS_FILE, tmp / checkpoint.WEIGHTS_FILE)
-    else:
-        shutil.copyfile(model_dir / checkpoint.WEIGHTS_FILE, tmp / checkpoint.WEIGHTS_FILE)
-
-    num_labels = published.get("num_labeled") or None
     metrics = {}
-    if family == "m1":
-        values = [m["test_neg_elbo"] for _, m in runs]
-        metrics["test_neg_elbo"] = metric_record(values, published["test_neg_elbo"],
-                                           unit="nats per image (single-sample ELBO)")
-    else:
-        values = [m["test_error_rate"] for _, m in runs]
-        paper = kingma_paper.TABLE1_TEST_ERROR.get((family, num_labels))
-        metrics["test_error_rate"] = metric_record(values, published["test_error_rate"], paper)
-        metrics["validation_error_rate"] = {"split": "validation",
-                                            "checkpoint": published["validation_error_rate"]}
+    for metric in spec.metrics:
+        values = [m[metric] for _, m in runs]
+        metrics[metric] = metric_over_runs(values, published[metric], unit=_unit(spec, metric))
+    metrics[spec.select_by] = Metric(split="validation", published=published[spec.select_by],
+                                     unit=_unit(spec, spec.select_by))
     metrics.update(extra_metrics or {})
-    headline = "test_error_rate" if "test_error_rate" in metrics else next(
-        k for k in metrics if k.startswith("test_"))
-    if family == "m1" and "test_latent_classifier_error_rate" in metrics:
-        headline = "test_latent_classifier_error_rate"
+    if latent_classifier_labels:
+        from ssgm_zoo import data, evaluation
 
-    if family != "m1":
-        metrics["test_errors_first_1000"] = _slice_errors(model_dir, published["dataset"],
-                                                          data_dir)
-    record = {
-        "name": name,
-        "family": family,
-        "title": f"{FAMILY_TITLES[family]} on {published['dataset'].upper()}"
-                 + (f" with {num_labels} labels" if num_labels else ""),
-        "description": description,
-        "paper": kingma_paper.PAPER,
-        "dataset": published["dataset"],
-        "image_shape": [28, 28, 1],
-        "num_labels": num_labels,
-        "task": "classification and generation" if family != "m1" else "generation and features",
-        "metrics": metrics,
-        "headline_metric": headline,
-        "training": {
-            "command": command,
-            "config": run_config,
-            "seeds": [m["seed"] for _, m in runs],
-            "published_seed": published["seed"],
-            "selected_by": f"lowest {select}",
-            "epochs": published["epochs"],
-            "train_seconds_published_run": published["train_seconds"],
-            "wall_seconds_published_run": published["wall_seconds"],
-            "device": published["device"],
-            "date": published["finished"],
-        },
-        "parameter_count": meta["parameter_count"],
-        "versions": {k: meta[k] for k in ("keras_version", "ssgm_zoo_version", "backend",
-                                          "python") if k in meta},
-        "base_entry": base_entry,
-        "hub": hub,
-    }
-    (tmp / "README.md").write_text(model_card(record))
-    record["files"] = file_table(tmp)
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(tmp, target)
+        splits = data.load_splits(run_config["dataset"], data_dir=data_dir)
+        metrics["test_latent_classifier_error_rate"] = evaluation.latent_classifier_metric(
+            model, splits, latent_classifier_labels, list(label_seeds))
+    if spec.headline_metric not in metrics:
+        raise ValueError(f"The headline metric {spec.headline_metric} of {spec.title} is not "
+                         f"measured (have {sorted(metrics)}); tools/make_entry.py adds it with "
+                         "--latent_classifier_labels for models with latent features.")
+    if model.can_classify:
+        metrics["test_errors_first_1000"] = _slice_errors(model, run_config["dataset"], data_dir)
+
+    entries_dir = pathlib.Path(entries_dir)
+    entries_dir.mkdir(parents=True, exist_ok=True)
+    group = None
+    if base_entry:
+        if not getattr(model, "shared_submodel", None):
+            raise ValueError(f"{type(model).__name__} shares no sub-model; base_entry "
+                             f"{base_entry!r} does not apply.")
+        group = f"layers/{model.shared_submodel}"
+    record = EntryRecord(
+        name=name, family=family.name, model_name=spec.name,
+        title=f"{spec.title} on {run_config['dataset'].upper()}"
+              + (f" with {run_config['num_labeled']} labels" if run_config.get("num_labeled")
+                 else ""),
+        description=description, dataset=run_config["dataset"],
+        image_shape=tuple(model.image_shape), num_labeled=run_config.get("num_labeled") or None,
+        task=spec.task, headline_metric=spec.headline_metric, metrics=metrics,
+        training=Training(
+            command=command, config=run_config, seeds=tuple(m["seed"] for _, m in runs),
+            published_seed=published["seed"], selected_by=f"lowest {spec.select_by}",
+            epochs=published["epochs"], train_seconds=published["train_seconds"],
+            final_session_wall_seconds=published["final_session_wall_seconds"],
+            device=published["device"], finished=published["finished"]),
+        parameter_count=meta["parameter_count"],
+        versions={k: meta[k] for k in ("keras_version", "ssgm_zoo_version", "backend", "python")
+                  if k in meta},
+        files={},
+        base_entry=base_entry, base_weights_group=group,
+        hub=None if hub is None else HubRef(**hub))
+    with files.atomic_directory(entries_dir / name) as tmp:
+        for fname in (checkpoint.CONFIG_FILE, checkpoint.METADATA_FILE, INDICES_FILE):
+            if (model_dir / fname).exists():
+                shutil.copyfile(model_dir / fname, tmp / fname)
+        if group:
+            checkpoint.split_weights(model_dir / checkpoint.WEIGHTS_FILE,
+                                     tmp / checkpoint.WEIGHTS_FILE, group)
+        else:
+            shutil.copyfile(model_dir / checkpoint.WEIGHTS_FILE, tmp / checkpoint.WEIGHTS_FILE)
+        (tmp / "README.md").write_text(model_card(record))
+        record = record.replace(files={k: FileInfo(**v) for k, v in file_table(tmp).items()})
     write_record(record, entries_dir)
     return record
 
 
-def _slice_errors(model_dir, dataset, data_dir, count=1000):
+def _slice_errors(model, dataset, data_dir, count=1000):
     """Errors of the checkpoint on the first ``count`` test images: a cheap exact
     check that a loaded entry predicts as the trained model did."""
     from ssgm_zoo import data
 
-    model = checkpoint.load_model_dir(model_dir)
     x, y = data.load_splits(dataset, data_dir=data_dir)["test"]
     errors = int((model.classify(x[:count]) != y[:count]).sum())
-    return {"split": "test[:1000]", "checkpoint": errors, "count": count}
-
-
-def latent_classifier_metric(run_dirs, num_labels, label_seeds, data_dir=None):
-    """M1 + logistic regression over several label splits, for an M1 entry's record.
-
-    The M1 is the run with the lowest validation negative ELBO (as ``build_entry``
-    publishes); the checkpoint value is the first label seed's.
-    """
-    from ssgm_zoo import data, evaluation
-
-    published = min(run_dirs, key=lambda d: read_json(
-        pathlib.Path(d) / "metrics.json")["validation_neg_elbo"])
-    m1 = checkpoint.load_model_dir(pathlib.Path(published) / "model")
-    splits = data.load_splits("mnist", data_dir=data_dir)
-    values = []
-    for seed in label_seeds:
-        idx = data.balanced_labeled_indices(splits["train"][1], num_labels, seed=seed)
-        values.append(evaluation.latent_classifier_error_rate(m1, splits["train"],
-                                                              splits["test"], idx))
-    metric = metric_record(values, values[0],
-                           kingma_paper.TABLE1_TEST_ERROR.get(("m1", num_labels)),
-                           num_labels=num_labels, label_seed=label_seeds[0],
-                           label_seeds=list(label_seeds),
-                           classifier="L2-regularised logistic regression on the means of "
-                                      "q(z|x) (the paper used a transductive SVM)")
-    metric["estimator"] = "mean and sample standard deviation (ddof=1) over label splits"
-    return metric
+    return Metric(split=f"test[:{count}]", published=errors, unit="images misclassified",
+                  details={"count": count})
 
 
 def write_record(record, entries_dir):
-    registry.validate_record(record)
-    path = pathlib.Path(entries_dir) / f"{record['name']}.json"
+    """Writes ``record`` as ``entries_dir/<name>.json`` (atomically); returns the path."""
+    record.validate()
+    path = pathlib.Path(entries_dir) / f"{record.name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=1, sort_keys=False) + "\n")
-    os.replace(tmp, path)
-    registry._load_records.cache_clear()
+    files.atomic_write_json(path, record.to_dict())
+    registry.clear_cache()
     return path
 
 
-def _pct(v):
-    return "-" if v is None else f"{100 * v:.2f}%"
+def _fmt(metric_name, value):
+    if value is None:
+        return "-"
+    if "error_rate" in metric_name:
+        return f"{100 * value:.2f}%"
+    return f"{value:.2f}"
 
 
 def model_card(record):
     """A Hugging Face model card (YAML front matter, then Markdown)."""
-    m = record["metrics"][record["headline_metric"]]
+    family = families.get(record.family)
+    spec = family.model(record.model_name)
+    headline = record.headline
+    paper = family.paper
+    tags = ["ssgm-zoo", family.name, *spec.tags, record.model_name]
     lines = [
         "---",
         "library_name: keras",
         "license: apache-2.0",
         "tags:",
-        "- ssgm-zoo",
-        "- semi-supervised-learning",
-        "- variational-autoencoder",
-        f"- {record['family']}",
+        *[f"- {tag}" for tag in dict.fromkeys(tags)],
         "datasets:",
-        f"- {record['dataset']}",
+        f"- {record.dataset}",
         "model-index:",
-        f"- name: {record['name']}",
+        f"- name: {record.name}",
         "  results:",
         "  - task:",
-        "      type: image-classification" if record["family"] != "m1" else
-        "      type: feature-extraction",
+        f"      type: {record.task}",
         "    dataset:",
-        f"      name: {record['dataset'].upper()}",
-        f"      type: {record['dataset']}",
-        "      split: test",
+        f"      name: {record.dataset.upper()}",
+        f"      type: {record.dataset}",
+        f"      split: {headline.split}",
         "    metrics:",
-        f"    - type: {record['headline_metric']}",
-        f"      value: {m['checkpoint']:.6f}",
+        f"    - type: {record.headline_metric}",
+        f"      value: {headline.published:.6f}",
         "---",
         "",
-        f"# {record['name']}: {record['title']}",
+        f"# {record.name}: {record.title}",
         "",
-        record.get("description") or "",
+        record.description or "",
         "",
-        f"Paper: {record['paper']['authors']}, \"{record['paper']['title']}\", "
-        f"{record['paper']['venue']} ({record['paper']['url']}).",
+        f"Paper: {paper.citation()}.",
         "",
         "## Results (test split, 10,000 images)",
         "",
         "| metric | this checkpoint | mean ± std over runs | runs | paper |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for key, metric in record["metrics"].items():
-        if metric.get("split") != "test":
+    for key, metric in record.metrics.items():
+        if metric.split != "test":
             continue
-        unit_is_rate = "error_rate" in key
-        fmt = _pct if unit_is_rate else (lambda v: "-" if v is None else f"{v:.2f}")
-        spread = f"{fmt(metric.get('mean'))} ± {fmt(metric.get('std'))}"
-        paper = metric.get("paper")
-        paper_text = f"{fmt(paper)} ± {fmt(metric.get('paper_std'))} (paper)" if paper else "-"
-        lines.append(f"| {key} | {fmt(metric['checkpoint'])} | {spread} | "
-                     f"{metric.get('num_runs', 1)} | {paper_text} |")
-    t = record["training"]
+        theirs = family.paper_value(record.model_name, record.num_labeled
+                                    or metric.details.get("num_labeled"), key)
+        paper_text = "-" if theirs is None else (
+            f"{_fmt(key, theirs.mean)} ± {_fmt(key, theirs.std)} (paper"
+            + (f": {theirs.note}" if theirs.note else "") + ")")
+        lines.append(f"| {key} | {_fmt(key, metric.published)} | {_fmt(key, metric.mean)} ± "
+                     f"{_fmt(key, metric.std)} | {metric.num_runs} | {paper_text} |")
+    t = record.training
+    device = t.device
     lines += [
         "",
-        f"Published run: seed {t['published_seed']} ({t['selected_by']}), {t['epochs']} epochs, "
-        f"{t['train_seconds_published_run']:.0f} s of training on {t['device']['backend']} "
-        f"({t['device'].get('machine')}, {t['device'].get('cpu_count')} CPUs; "
-        f"devices {', '.join(t['device'].get('devices') or []) or 'n/a'}), finished {t['date']}.",
+        f"Published run: seed {t.published_seed} ({t.selected_by}), {t.epochs} epochs, "
+        f"{t.train_seconds:.0f} s of training on {device['backend']} "
+        f"({device.get('machine')}, {device.get('cpu_count')} CPUs; "
+        f"devices {', '.join(device.get('devices') or []) or 'n/a'}), finished {t.finished}.",
         "",
         "## Use",
         "",
         "```python",
         "import ssgm_zoo",
-        f"model = ssgm_zoo.load_pretrained(\"{record['name']}\")",
-        "model.classify(images)  # images: [N, 28, 28, 1] in [0, 1]" if record["family"] != "m1"
-        else "model.sample(16, seed=0)",
+        f"model = ssgm_zoo.load_pretrained(\"{record.name}\")",
+        spec.usage,
         "```",
         "",
         "## Reproduce",
         "",
         "```",
-        t["command"],
+        t.command,
         "```",
         "",
     ]
-    if record.get("base_entry"):
-        lines += [f"The frozen M1 is the entry `{record['base_entry']}`; its weights are not "
-                  "repeated in this folder's `model.weights.h5`.", ""]
+    if record.base_entry:
+        lines += [f"The weights under `{record.base_weights_group}` are those of the entry "
+                  f"`{record.base_entry}`; they are not repeated in this folder's "
+                  "`model.weights.h5`.", ""]
     return "\n".join(lines)
 
 
-
 def publish_entries(patterns, *, org, endpoint=None, token=None, dry_run=False, private=False):
-    """Uploads the mirror folders of the entries matching ``patterns`` and pins revisions.
+    """Uploads the folders of the entries matching ``patterns`` and pins revisions.
 
     Returns:
         The ``hub.PublishResult`` of each entry; unless ``dry_run``, each entry's
         record gains ``hub: {"repo_id", "revision"}``.
     """
     from ssgm_zoo.zoo import hub
+    from ssgm_zoo.zoo.loading import verify_files
 
     names = sorted({n for p in patterns for n in registry.list_models(p)})
     if not names:
@@ -308,14 +286,13 @@ def publish_entries(patterns, *, org, endpoint=None, token=None, dry_run=False, 
         folder = next((d / name for d in registry.mirror_dirs() if (d / name).is_dir()), None)
         if folder is None:
             raise FileNotFoundError(f"No mirror folder holds {name}; build it with make_entry.")
-        from ssgm_zoo.zoo.loading import verify_files
-
         verify_files(folder, record)  # never publish files the record does not vouch for
         repo_id = f"{org}/{name}"
         result = hub.publish_entry(folder, repo_id, token=token, endpoint=endpoint,
                                    private=private, dry_run=dry_run)
         if not dry_run:
-            record["hub"] = {"repo_id": repo_id, "revision": result.commit_sha}
-            write_record(record, registry.ENTRIES_DIR)
+            path = registry.record_path(name)
+            write_record(record.replace(hub=HubRef(repo_id=repo_id, revision=result.commit_sha)),
+                         path.parent)
         results.append(result)
     return results

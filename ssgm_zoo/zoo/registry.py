@@ -1,41 +1,27 @@
-"""The zoo's registry: one JSON record per entry in ``ssgm_zoo/zoo/entries/``.
+"""The zoo's registry: every family's entry records, by name.
 
-Records are plain data (no code): what the entry is, the evidence for it
-(metrics on a named split, command, config, hardware, wall time), and the
-sha256 of every file, which loading checks before anything is deserialized.
+Each family keeps its records in its own folder
+(``ssgm_zoo/models/<family>/entries/<name>.json``), with the files of the
+entries it ships beside them (``entries/<name>/``). ``$SSGM_ZOO_ENTRIES``
+(folders separated by ``os.pathsep``) adds folders of records, and
+``$SSGM_ZOO_MIRROR`` folders of entry files (local copies), searched first.
+
+Reading the registry imports no backend.
 """
 
 import difflib
 import fnmatch
-import functools
 import json
 import os
 import pathlib
-import re
 
-__all__ = [
-    "ENTRIES_DIR",
-    "NAME_PATTERN",
-    "RegistryError",
-    "UnknownEntryError",
-    "list_models",
-    "model_info",
-    "records",
-    "validate_name",
-    "validate_record",
-]
+from ssgm_zoo import families
+from ssgm_zoo.zoo.records import EntryRecord, RegistryError, validate_name
 
-ENTRIES_DIR = pathlib.Path(__file__).parent / "entries"
-# <family>-<dataset>[-<labels>]: lowercase words joined by single dashes.
-NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-REQUIRED_FIELDS = ("name", "family", "paper", "dataset", "task", "files", "metrics",
-                   "headline_metric", "training", "parameter_count")
-REQUIRED_FILES = ("config.json", "metadata.json", "model.weights.h5", "README.md")
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
+__all__ = ["RegistryError", "UnknownEntryError", "list_models", "model_info", "records",
+           "record_path", "entry_dirs", "mirror_dirs", "clear_cache", "validate_name"]
 
-
-class RegistryError(ValueError):
-    """A record or name is malformed."""
+_CACHE = {}
 
 
 class UnknownEntryError(KeyError):
@@ -45,60 +31,65 @@ class UnknownEntryError(KeyError):
         return str(self.args[0])
 
 
-def validate_name(name):
-    """Checks an entry name's form (no paths, no wildcards); returns it."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name) or len(name) > 100:
-        raise RegistryError(
-            f"Invalid entry name {name!r}: names look like 'm1m2-mnist-100' "
-            "(lowercase letters, digits and single dashes; no paths)."
-        )
-    return name
+def _env_dirs(variable):
+    return [pathlib.Path(p) for p in os.environ.get(variable, "").split(os.pathsep) if p]
 
 
-def validate_record(record, *, name=None):
-    """Raises RegistryError naming the first problem of a record."""
-    missing = [f for f in REQUIRED_FIELDS if f not in record]
-    if missing:
-        raise RegistryError(f"Record {name or record.get('name')!r} lacks fields {missing}.")
-    validate_name(record["name"])
-    if name is not None and record["name"] != name:
-        raise RegistryError(f"Record file {name}.json names entry {record['name']!r}.")
-    files = record["files"]
-    for required in REQUIRED_FILES:
-        if required not in files:
-            raise RegistryError(f"Record {record['name']!r} lists no {required}.")
-    for filename, info in files.items():
-        if "/" in filename or "\\" in filename or filename.startswith("."):
-            raise RegistryError(f"Record {record['name']!r}: bad file name {filename!r}.")
-        if not SHA256.match(str(info.get("sha256", ""))) or int(info.get("size", -1)) < 0:
-            raise RegistryError(f"Record {record['name']!r}: {filename} needs sha256 and size.")
-    if record["headline_metric"] not in record["metrics"]:
-        raise RegistryError(f"Record {record['name']!r}: headline metric not in metrics.")
-    base = record.get("base_entry")
-    if base is not None:
-        validate_name(base)
-    hub = record.get("hub")
-    if hub is not None and not re.match(r"^[0-9a-f]{40}$", str(hub.get("revision", ""))):
-        raise RegistryError(f"Record {record['name']!r}: hub.revision must be a commit sha.")
-    return record
+def entry_dirs():
+    """Folders of records: ``$SSGM_ZOO_ENTRIES``, then each family's ``entries/``."""
+    return _env_dirs("SSGM_ZOO_ENTRIES") + [
+        f.entries_dir for f in families.all_families().values()]
 
 
-@functools.cache
-def _load_records(directory):
+def mirror_dirs():
+    """Folders searched for entry folders: ``$SSGM_ZOO_MIRROR``, then the record folders."""
+    return _env_dirs("SSGM_ZOO_MIRROR") + entry_dirs()
+
+
+def clear_cache():
+    """Forgets the records read so far (after a record file was written)."""
+    _CACHE.clear()
+
+
+def _read(directory):
     out = {}
-    directory = pathlib.Path(directory)
-    if not directory.is_dir():
-        return out
-    for path in sorted(directory.glob("*.json")):
-        with open(path) as f:
-            record = json.load(f)
-        out[path.stem] = validate_record(record, name=path.stem)
+    for path in sorted(pathlib.Path(directory).glob("*.json")):
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except (OSError, json.JSONDecodeError) as error:
+            raise RegistryError(f"Record file {path} cannot be read: {error}") from None
+        record = EntryRecord.from_dict(data, name=path.stem)
+        family = families.get(record.family)
+        family.model(record.model_name)  # a ValueError naming the family's models if unknown
+        out[record.name] = (record, path)
     return out
 
 
-def records(directory=None):
-    """All records, ``{name: record}``, from ``directory`` (default: the shipped ones)."""
-    return dict(_load_records(str(directory or ENTRIES_DIR)))
+def _all():
+    dirs = tuple(str(d) for d in entry_dirs() if d.is_dir())
+    if dirs not in _CACHE:
+        merged = {}
+        for directory in dirs:
+            for name, (record, path) in _read(directory).items():
+                if name in merged:
+                    raise RegistryError(f"Entry {name!r} is recorded twice: {merged[name][1]} "
+                                        f"and {path}.")
+                merged[name] = (record, path)
+        _CACHE.clear()
+        _CACHE[dirs] = merged
+    return _CACHE[dirs]
+
+
+def records():
+    """All records, ``{name: EntryRecord}``."""
+    return {name: record for name, (record, _) in sorted(_all().items())}
+
+
+def record_path(name):
+    """The JSON file holding entry ``name``'s record."""
+    model_info(name)
+    return _all()[name][1]
 
 
 def list_models(pattern=None):
@@ -112,19 +103,24 @@ def list_models(pattern=None):
 
     Example:
     >>> import ssgm_zoo
-    >>> ssgm_zoo.list_models("m1m2-*")  # doctest: +SKIP
-    ['m1m2-mnist-100', 'm1m2-mnist-1000', 'm1m2-mnist-3000', 'm1m2-mnist-600']
+    >>> ssgm_zoo.list_models("m1m2-mnist-1*")
+    ['m1m2-mnist-100', 'm1m2-mnist-1000']
     """
-    names = sorted(records())
-    return [n for n in names if pattern is None or fnmatch.fnmatchcase(n, pattern)]
+    return [n for n in records() if pattern is None or fnmatch.fnmatchcase(n, pattern)]
 
 
 def model_info(name):
-    """The record of an entry: family, paper, data, metrics, command, files, ...
+    """The record of an entry (an ``EntryRecord``): family, data, metrics, command, files, ...
 
     Raises:
         UnknownEntryError: no such entry (close matches are listed).
         RegistryError: the name is malformed.
+
+    Example:
+    >>> import ssgm_zoo
+    >>> record = ssgm_zoo.model_info("m1m2-mnist-100")
+    >>> record.num_labeled, record.headline_metric
+    (100, 'test_error_rate')
     """
     validate_name(name)
     all_records = records()
@@ -135,14 +131,4 @@ def model_info(name):
             f"No zoo entry named {name!r}.{hint} `ssgm-zoo list` shows all "
             f"{len(all_records)} entries."
         )
-    return json.loads(json.dumps(all_records[name]))  # a copy callers may change
-
-
-def mirror_dirs():
-    """Directories searched for entry folders: $SSGM_ZOO_MIRROR, then the shipped mirror."""
-    dirs = []
-    env = os.environ.get("SSGM_ZOO_MIRROR")
-    if env:
-        dirs.extend(pathlib.Path(p) for p in env.split(os.pathsep) if p)
-    dirs.append(pathlib.Path(__file__).parent / "mirror")
-    return dirs
+    return all_records[name]

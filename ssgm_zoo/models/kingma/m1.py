@@ -38,7 +38,12 @@ class M1(ZooModel):
     >>> model = M1(latent_dim=8, hidden_units=(32,))
     >>> model.sample(4, seed=0).shape
     (4, 28, 28, 1)
+    >>> model.features(np.zeros((3, 28, 28, 1))).shape
+    (3, 8)
     """
+
+    can_sample = True
+    has_features = True
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=50, hidden_units=(500, 500),
                  activation="softplus", init_std=1e-3, weight_prior_scale=0.0, seed=None,
@@ -79,10 +84,19 @@ class M1(ZooModel):
         mean, _ = self.encode(x)
         return self.decode(mean)
 
-    def sample(self, num, seed=None):
+    def sample(self, num, *, labels=None, seed=None):
         """Pixel probabilities of ``num`` images decoded from z ~ N(0, I)."""
+        if labels is not None:
+            raise ValueError("M1 is unconditional; it takes no labels.")
         z = keras.random.normal((int(num), self.latent_dim), seed=seed)
         return ops.convert_to_numpy(self.decode(z))
+
+    def features(self, images, batch_size=1000):
+        """The means of q(z|x): M1's latent codes, ``[N, latent_dim]``."""
+        images = np.asarray(images, "float32")
+        codes = [ops.convert_to_numpy(self.encode(images[i:i + batch_size])[0])
+                 for i in range(0, len(images), batch_size)]
+        return np.concatenate(codes) if codes else np.zeros((0, self.latent_dim), "float32")
 
     def elbo(self, x_binary, seed):
         """ELBO per image and its terms, for binary images."""
@@ -115,9 +129,8 @@ class M1(ZooModel):
 
         The authors' M1+M2 code feeds M2 only these dimensions of z1.
         """
-        means = [ops.convert_to_numpy(self.encode(images[i:i + batch_size])[0])
-                 for i in range(0, len(images), batch_size)]
-        return [int(d) for d in np.flatnonzero(np.concatenate(means).std(axis=0) > threshold)]
+        means = self.features(images, batch_size=batch_size)
+        return [int(d) for d in np.flatnonzero(means.std(axis=0) > threshold)]
 
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape),

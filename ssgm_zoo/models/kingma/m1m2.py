@@ -33,6 +33,9 @@ class M1M2(M2):
     (3,)
     """
 
+    #: M1's weights may come from another zoo entry (``base_entry``), not stored twice.
+    shared_submodel = "m1"
+
     def __init__(self, m1, feature_indices, **kwargs):
         if isinstance(m1, dict):
             m1 = keras.saving.deserialize_keras_object(m1)
@@ -46,17 +49,20 @@ class M1M2(M2):
         super().__init__(data_shape=(len(self.feature_indices),), likelihood="gaussian", **kwargs)
         self.m1 = m1
         self.m1.trainable = False
-        self.image_shape = m1.image_shape
 
-    def encode_features(self, x):
+    @property
+    def image_shape(self):
+        return self.m1.image_shape
+
+    def z1_posterior(self, x):
         """Mean and log-variance of q(z1|x) on the kept dimensions."""
         mean, log_var = self.m1.encode(x)
         take = lambda t: ops.stop_gradient(ops.take(t, self.feature_indices, axis=1))
         return take(mean), take(log_var)
 
-    def features(self, x, training=False):
-        """z1 features of images: a sample of q(z1|x) when training, else its mean."""
-        mean, log_var = self.encode_features(x)
+    def input_vectors(self, x, training=False):
+        """z1 of images, on the kept dimensions: a sample of q(z1|x) when training, else its mean."""
+        mean, log_var = self.z1_posterior(x)
         if training:
             return elbo.reparameterized_sample(mean, log_var, self.seed_generator)
         return mean
@@ -66,12 +72,12 @@ class M1M2(M2):
         encoding every minibatch again would redo the same work each step."""
         arrays = dict(arrays)
         x = arrays.pop("x")
-        parts = [self.encode_features(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        parts = [self.z1_posterior(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
         arrays["z1_mean"] = np.concatenate([ops.convert_to_numpy(m) for m, _ in parts])
         arrays["z1_log_var"] = np.concatenate([ops.convert_to_numpy(v) for _, v in parts])
         return arrays
 
-    def training_features(self, arrays):
+    def training_vectors(self, arrays):
         # A fresh z1 ~ q(z1|x) for every minibatch (authors' code).
         return elbo.reparameterized_sample(arrays["z1_mean"], arrays["z1_log_var"],
                                            self.seed_generator)

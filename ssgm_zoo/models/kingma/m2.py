@@ -46,9 +46,15 @@ class M2(ZooModel):
 
     Example:
     >>> model = M2(hidden_units=(32,), latent_dim=4)
-    >>> model.sample(labels=[0, 1], seed=0).shape
+    >>> model.sample(2, labels=[0, 1], seed=0).shape
     (2, 28, 28, 1)
+    >>> model.sample_grid(3, seed=0).shape  # one style per row, one class per column
+    (3, 10, 28, 28, 1)
     """
+
+    can_classify = True
+    can_sample = True
+    conditional = True
 
     def __init__(self, data_shape=(28, 28, 1), num_classes=10, latent_dim=50,
                  hidden_units=(500,), likelihood="bernoulli", alpha=0.1, num_labeled=100,
@@ -87,8 +93,12 @@ class M2(ZooModel):
         self.seed_generator = keras.random.SeedGenerator(0 if seed is None else int(seed))
         self.built = True
 
+    @property
+    def image_shape(self):
+        return self.data_shape
+
     # -- inputs ---------------------------------------------------------------
-    def features(self, x, training=False):
+    def input_vectors(self, x, training=False):
         """The vectors the model is a density over. Images: flattened, and
         dynamically binarised when training with a Bernoulli likelihood."""
         x = flatten(ops.convert_to_tensor(x, "float32"))
@@ -96,14 +106,14 @@ class M2(ZooModel):
             x = binarize(x, self.seed_generator)
         return x
 
-    def training_features(self, arrays):
-        """Features of one stream's training batch (``arrays`` as the engine gathered it)."""
-        return self.features(arrays["x"], training=True)
+    def training_vectors(self, arrays):
+        """Input vectors of one stream's training batch (``arrays`` as the engine gathered it)."""
+        return self.input_vectors(arrays["x"], training=True)
 
     # -- the bounds -----------------------------------------------------------
     def class_logits(self, x, training=False):
         """Logits of q(y|x)."""
-        return self.classifier(self.features(x, training=training))
+        return self.classifier(self.input_vectors(x, training=training))
 
     def _decode(self, z, y_onehot):
         return self.decoder(ops.concatenate([z, y_onehot], axis=-1))
@@ -151,9 +161,9 @@ class M2(ZooModel):
 
     # -- the engine's protocol ------------------------------------------------
     def compute_objective(self, name, batch, training=True):
-        x_l = self.training_features(batch["labeled"])
+        x_l = self.training_vectors(batch["labeled"])
         y_l = ops.one_hot(ops.cast(batch["labeled"]["y"], "int32"), self.num_classes)
-        x_u = self.training_features(batch["unlabeled"])
+        x_u = self.training_vectors(batch["unlabeled"])
         n_l, n_u = self.num_labeled, self.num_unlabeled
         total = n_l + n_u
 
@@ -183,21 +193,42 @@ class M2(ZooModel):
     def to_images(self, decoded):
         return ops.reshape(decoded, (-1, *self.data_shape))
 
-    def sample(self, labels, z=None, seed=None):
+    def sample(self, num=None, *, labels=None, z=None, seed=None):
         """Class-conditional samples: the mean of p(x|y, z) for each label.
 
         Args:
-            labels: class of each sample.
-            z: latent codes ``[len(labels), latent_dim]``; drawn from N(0, I) if None.
+            num: number of samples (default: one per label).
+            labels: class of each sample (default: the classes in turn).
+            z: latent codes ``[num, latent_dim]``; drawn from N(0, I) if None.
             seed: seed for z.
 
         Returns:
-            numpy images ``[len(labels), *image shape]``.
+            numpy images ``[num, *image shape]``.
         """
-        labels = np.asarray(labels, "int32")
+        if num is None:
+            if labels is None:
+                raise ValueError("Give the number of samples, their labels, or both.")
+            num = len(labels)
+        labels = self._check_labels(labels, num)
+        if len(labels) != int(num):
+            raise ValueError(f"{len(labels)} labels for {num} samples; give one per sample.")
         if z is None:
-            z = keras.random.normal((len(labels), self.latent_dim), seed=seed)
+            z = keras.random.normal((int(num), self.latent_dim), seed=seed)
         return ops.convert_to_numpy(self.to_images(self.decode_mean(z, labels)))
+
+    def sample_grid(self, rows, *, columns=None, label=None, seed=None):
+        """A grid of samples: without ``label``, the paper's figure 1 (``analogies``:
+        one z per row, one class per column); with it, ``rows x columns`` samples
+        of that class."""
+        if label is None:
+            if columns not in (None, self.num_classes):
+                raise ValueError(f"The analogies grid has one column per class "
+                                 f"({self.num_classes}).")
+            return self.analogies(rows, seed=seed)
+        columns = columns or self.num_classes
+        images = self.sample(rows * columns, labels=np.full(rows * columns, int(label)),
+                             seed=seed)
+        return images.reshape(rows, columns, *images.shape[1:])
 
     def analogies(self, num_styles, seed=None):
         """The paper's figure 1 grid: ``num_styles`` z's, each decoded with every class.
@@ -208,16 +239,16 @@ class M2(ZooModel):
         z = keras.random.normal((int(num_styles), self.latent_dim), seed=seed)
         z = ops.repeat(z, self.num_classes, axis=0)
         labels = np.tile(np.arange(self.num_classes), int(num_styles))
-        images = self.sample(labels, z=z)
+        images = self.sample(labels=labels, z=z)
         return images.reshape(int(num_styles), self.num_classes, *images.shape[1:])
 
     def reconstruct(self, x, labels=None):
         """Mean of p(x|y, z) at z = mean of q(z|x, y); y = argmax q(y|x) if not given."""
-        features = self.features(x)
+        vectors = self.input_vectors(x)
         if labels is None:
-            labels = ops.argmax(self.classifier(features), axis=-1)
+            labels = ops.argmax(self.classifier(vectors), axis=-1)
         y = ops.one_hot(ops.convert_to_tensor(labels, "int32"), self.num_classes)
-        mean, _ = self.encoder(ops.concatenate([features, y], axis=-1))
+        mean, _ = self.encoder(ops.concatenate([vectors, y], axis=-1))
         return ops.convert_to_numpy(self.to_images(self.decode_mean(mean, labels)))
 
     def get_config(self):

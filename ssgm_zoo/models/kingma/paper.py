@@ -3,15 +3,17 @@
 Test error in percent on MNIST, mean ± std over runs, by number of labels.
 """
 
-PAPER = {
-    "title": "Semi-supervised Learning with Deep Generative Models",
-    "authors": "Diederik P. Kingma, Danilo J. Rezende, Shakir Mohamed, Max Welling",
-    "venue": "NIPS 2014",
-    "url": "https://arxiv.org/abs/1406.5298",
-    "code": "https://github.com/dpkingma/nips14-ssl",
-}
+from ssgm_zoo.families import Paper
 
-# Table 1 of the paper: {(family, labels): (mean %, std %)}.
+PAPER = Paper(
+    title="Semi-supervised Learning with Deep Generative Models",
+    authors="Diederik P. Kingma, Danilo J. Rezende, Shakir Mohamed, Max Welling",
+    venue="NIPS 2014",
+    url="https://arxiv.org/abs/1406.5298",
+    code="https://github.com/dpkingma/nips14-ssl",
+)
+
+# Table 1 of the paper: {(model, labels): (mean %, std %)}.
 TABLE1_TEST_ERROR = {
     ("m1", 100): (11.82, 0.25),  # M1+TSVM
     ("m2", 100): (11.97, 1.71),

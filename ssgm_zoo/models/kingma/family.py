@@ -1,0 +1,101 @@
+"""The Kingma et al. 2014 family's registration: its models, paper results and table.
+
+Importing this module needs no backend: the model classes and builders are
+named as strings and imported when a model is built or loaded.
+"""
+
+from ssgm_zoo import families
+from ssgm_zoo.models.kingma import paper
+
+__all__ = ["FAMILY", "paper_result", "results_table", "upgrade_config"]
+
+_PACKAGE = "ssgm_zoo.models.kingma"
+_UNITS = "test error rate on the 10,000 MNIST test images"
+
+# Before families were plug-ins (ssgm-zoo 0.1), a config's `family` named the model.
+_LEGACY = {"m1": "m1", "m2": "m2", "m1m2": "m1m2"}
+
+
+def upgrade_config(config):
+    """A resolved config of ssgm-zoo 0.1 (``family: "m2"``) in today's form."""
+    if config.get("family") not in _LEGACY:
+        return config
+    config = dict(config)
+    config["model_name"] = _LEGACY[config["family"]]
+    config["family"] = "kingma"
+    return config
+
+
+def paper_result(model_name, num_labeled, metric):
+    """The paper's table 1 value for one of our metrics, or None.
+
+    Our ``test_error_rate`` of M2 and M1+M2 is the paper's test error; for M1
+    the paper reports M1+TSVM, which our ``test_latent_classifier_error_rate``
+    (a classifier on M1's codes) stands in for.
+    """
+    wanted = {"m1": "test_latent_classifier_error_rate"}.get(model_name, "test_error_rate")
+    value = paper.TABLE1_TEST_ERROR.get((model_name, num_labeled))
+    if metric != wanted or value is None:
+        return None
+    note = "M1+TSVM (a transductive SVM on M1's codes)" if model_name == "m1" else ""
+    return families.PaperResult(mean=value[0] / 100, std=value[1] / 100,
+                                source=f"{paper.PAPER.venue}, table 1", note=note)
+
+
+def _pct(value):
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
+def results_table(records):
+    """The results table of docs/kingma2014.md, from this family's entry records."""
+    rows = ["| model | labels | paper (test error %) | earlier reproduction, authors' code | "
+            "ours: mean ± std (runs) | ours: published checkpoint | epochs | train time / run |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    titles = {"m1": "M1 + logistic regression (paper: M1+TSVM)", "m2": "M2", "m1m2": "M1+M2"}
+    for record in sorted(records, key=lambda r: (r.model_name, r.num_labeled or 0, r.name)):
+        metric_name = record.headline_metric
+        metric = record.metrics[metric_name]
+        labels = record.num_labeled or metric.details.get("num_labeled")
+        theirs = paper_result(record.model_name, labels, metric_name)
+        if theirs is None:
+            continue
+        earlier = (paper.EARLIER_REPRODUCTION_M1M2.get(labels)
+                   if record.model_name == "m1m2" else None)
+        std = "" if metric.std is None else f" ± {_pct(metric.std)}"
+        minutes = record.training.train_seconds / 60
+        rows.append(
+            f"| {titles[record.model_name]} (`{record.name}`) | {labels} | "
+            f"{_pct(theirs.mean)} ± {_pct(theirs.std)} | "
+            f"{'-' if earlier is None else f'{earlier:.2f}'} | {_pct(metric.mean)}{std} "
+            f"({metric.num_runs}) | {_pct(metric.published)} | {record.training.epochs} | "
+            f"{minutes:.1f} min |")
+    return "\n".join(rows)
+
+
+_TAGS = ("variational-autoencoder", "semi-supervised-learning")
+
+FAMILY = families.register(families.Family(
+    name="kingma",
+    title="Kingma et al. 2014: M1, M2, M1+M2",
+    paper=paper.PAPER,
+    package=_PACKAGE,
+    models=(
+        families.ModelSpec(
+            name="m1", title="M1 (VAE)", model_class=f"{_PACKAGE}.m1:M1",
+            build=f"{_PACKAGE}.builders:build_m1", task="feature-extraction",
+            tags=("variational-autoencoder",), metrics=("test_neg_elbo",),
+            select_by="validation_neg_elbo",
+            headline_metric="test_latent_classifier_error_rate",
+            usage="model.sample(16, seed=0); model.features(images)"),
+        families.ModelSpec(
+            name="m2", title="M2", model_class=f"{_PACKAGE}.m2:M2",
+            build=f"{_PACKAGE}.builders:build_m2", task="image-classification", tags=_TAGS),
+        families.ModelSpec(
+            name="m1m2", title="M1+M2 (stacked)", model_class=f"{_PACKAGE}.m1m2:M1M2",
+            build=f"{_PACKAGE}.builders:build_m1m2", task="image-classification", tags=_TAGS),
+    ),
+    legacy_names=_LEGACY,
+    upgrade_config=upgrade_config,
+    paper_result=paper_result,
+    results_table=results_table,
+))

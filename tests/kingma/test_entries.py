@@ -1,0 +1,53 @@
+"""The Kingma entries shipped in the repository: records, files, hashes, configs, predictions."""
+
+import pytest
+
+from ssgm_zoo import families, testing
+from ssgm_zoo.config import load_config_file
+from ssgm_zoo.zoo import registry, verify_files
+from tests.backends import REPO
+
+FAMILY = families.get("kingma")
+SHIPPED = [n for n, r in registry.records().items() if r.family == "kingma"]
+CONFIGS = [("m1_mnist.py", "m1-mnist"), ("m2_mnist.py:100", "m2-mnist-100")] + [
+    (f"m1m2_mnist.py:{n}", f"m1m2-mnist-{n}") for n in (100, 600, 1000, 3000)]
+
+
+def test_the_required_entries_are_shipped_in_the_family_folder():
+    assert {"m1-mnist", "m2-mnist-100", "m1m2-mnist-100", "m1m2-mnist-600",
+            "m1m2-mnist-1000", "m1m2-mnist-3000"} <= set(SHIPPED)
+    for name in SHIPPED:
+        assert registry.record_path(name).parent == FAMILY.entries_dir
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_entry_files_exist_and_match_their_hashes(name):
+    record = registry.model_info(name)
+    folder = FAMILY.entries_dir / name
+    verify_files(folder, record)
+    assert {p.name for p in folder.iterdir()} == set(record.files)
+    if record.base_entry:
+        assert record.base_entry in SHIPPED and record.base_weights_group == "layers/m1"
+
+
+@pytest.mark.parametrize("spec,name", CONFIGS)
+def test_every_config_that_claims_an_entry_has_one(spec, name):
+    config = load_config_file(REPO / "zoo_configs" / "kingma" / spec)
+    assert (config.family, config.entry) == ("kingma", name)
+    record = registry.model_info(name)
+    assert record.model_name == config.model_name
+    assert record.training.config["num_labeled"] == config.num_labeled
+    assert "zoo_configs/kingma/" in record.training.command
+
+
+def test_paper_numbers_come_from_the_family_not_the_records():
+    record = registry.model_info("m1m2-mnist-100")
+    assert "paper" not in record.to_dict()["metrics"]["test_error_rate"]
+    theirs = FAMILY.paper_value("m1m2", 100, "test_error_rate")
+    assert (theirs.mean, theirs.std) == pytest.approx((0.0333, 0.0014))
+    assert FAMILY.paper_value("m1", 100, "test_latent_classifier_error_rate").note
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_loaded_entry_reproduces_its_recorded_metric_on_a_test_slice(name, data_dir):
+    testing.run_entry_test(name, data_dir)

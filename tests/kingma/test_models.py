@@ -1,0 +1,92 @@
+"""M1, M2 and M1+M2: bounds against explicit formulas, sampling, input checks."""
+
+import numpy as np
+import pytest
+from keras import ops
+
+from ssgm_zoo.models.kingma import M1, M1M2, M2
+
+
+def small_m2(**kwargs):
+    return M2(hidden_units=(16,), latent_dim=3, num_labeled=10, num_unlabeled=90, seed=3,
+              init_std=0.1, **kwargs)
+
+
+def test_unlabeled_bound_sums_labeled_bounds_over_classes_exactly():
+    model = small_m2()
+    rng = np.random.default_rng(0)
+    x = (rng.random((4, 784)) < 0.3).astype("float32")
+    eps = rng.normal(size=(4, 10, 3)).astype("float32")
+    got = ops.convert_to_numpy(model.unlabeled_bound(x, eps))
+    # U(x) = sum_y q(y|x) L(x, y) + H(q(y|x)), written out as a loop over classes.
+    q = ops.convert_to_numpy(ops.softmax(model.classifier(x)))
+    expected = np.zeros(4)
+    for y in range(10):
+        onehot = np.eye(10, dtype="float32")[np.full(4, y)]
+        bound = ops.convert_to_numpy(model.labeled_bound(x, onehot, eps[:, y]))
+        expected += q[:, y] * bound
+    expected += -(q * np.log(q)).sum(-1)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_labeled_bound_is_below_log_likelihood_and_has_prior_term():
+    model = small_m2()
+    x = np.zeros((2, 784), "float32")
+    onehot = np.eye(10, dtype="float32")[[1, 2]]
+    eps = np.zeros((2, 3), "float32")
+    bound = ops.convert_to_numpy(model.labeled_bound(x, onehot, eps))
+    mean, log_var = model.encoder(ops.concatenate([x, onehot], -1))
+    kl = ops.convert_to_numpy(
+        ops.sum(0.5 * (ops.exp(log_var) + mean**2 - 1 - log_var), -1))
+    log_px = ops.convert_to_numpy(ops.sum(
+        -ops.softplus(model._decode(mean, onehot)), -1))  # Bernoulli log p(0 | logits)
+    np.testing.assert_allclose(bound, log_px - np.log(10) - kl, rtol=1e-5)
+
+
+def test_class_conditional_samples_share_z_across_classes():
+    model = small_m2()
+    grid = model.analogies(num_styles=2, seed=1)
+    assert grid.shape == (2, 10, 28, 28, 1)
+    assert np.all((grid >= 0) & (grid <= 1))
+    z = np.zeros((2, 3), "float32")
+    same_z = model.sample(labels=[4, 4], z=z)
+    np.testing.assert_allclose(same_z[0], same_z[1])
+    different = model.sample(labels=[4, 5], z=z)
+    assert not np.allclose(different[0], different[1])
+
+
+def test_m2_rejects_bad_likelihood():
+    with pytest.raises(ValueError, match="likelihood"):
+        M2(likelihood="poisson")
+
+
+def test_m1m2_trains_on_precomputed_q_z1_and_classifies_with_the_mean():
+    m1 = M1(latent_dim=6, hidden_units=(8,), seed=0, init_std=0.3)
+    model = M1M2(m1, [1, 4], hidden_units=(8,), latent_dim=2, num_labeled=5,
+                 num_unlabeled=20, seed=0)
+    x = np.random.default_rng(0).random((20, 28, 28, 1)).astype("float32")
+    prepared = model.prepare_training_data({"x": x, "y": np.arange(20)})
+    assert set(prepared) == {"z1_mean", "z1_log_var", "y"}
+    assert prepared["z1_mean"].shape == (20, 2)
+    mean, _ = m1.encode(x)
+    np.testing.assert_allclose(prepared["z1_mean"], ops.convert_to_numpy(mean)[:, [1, 4]],
+                               rtol=1e-6)
+    np.testing.assert_allclose(ops.convert_to_numpy(model.input_vectors(x)), prepared["z1_mean"],
+                               rtol=1e-6)
+    assert model.m1.trainable is False
+    frozen = {id(v) for v in m1.variables}
+    assert not any(id(v) in frozen for v in model.trainable_variables)
+
+
+def test_m1m2_rejects_out_of_range_feature_indices():
+    with pytest.raises(ValueError, match="feature_indices"):
+        M1M2(M1(latent_dim=4, hidden_units=(8,)), [0, 4])
+
+
+def test_m1_active_dimensions_thresholds_std_of_means():
+    m1 = M1(latent_dim=5, hidden_units=(8,), seed=0, init_std=0.5)
+    x = np.random.default_rng(0).random((50, 28, 28, 1)).astype("float32")
+    means = ops.convert_to_numpy(m1.encode(x)[0])
+    threshold = float(np.median(means.std(0)))
+    assert m1.active_dimensions(x, threshold=threshold) == [
+        int(i) for i in np.flatnonzero(means.std(0) > threshold)]
