@@ -9,8 +9,10 @@ import math
 
 import numpy as np
 
+from ssgm_zoo.zoo.records import Metric
+
 __all__ = ["error_rate", "latent_classifier_error_rate", "latent_classifier_metric",
-           "mean_std", "METRIC_UNITS", "LATENT_CLASSIFIER"]
+           "evaluate_checkpoints", "metric_over_runs", "mean_std", "METRIC_UNITS", "LATENT_CLASSIFIER"]
 
 #: Units of the metrics the shared code knows, by name without the split prefix.
 METRIC_UNITS = {
@@ -18,6 +20,7 @@ METRIC_UNITS = {
     "latent_classifier_error_rate": "fraction of images misclassified",
     "neg_elbo": "nats per image (single-sample ELBO)",
 }
+ESTIMATOR = "mean and sample standard deviation (ddof=1) over runs"
 LATENT_CLASSIFIER = ("L2-regularised logistic regression on the model's latent features "
                      "(ZooModel.features), fit on the labeled examples only")
 
@@ -52,13 +55,21 @@ def latent_classifier_error_rate(model, train, test, labeled_indices, **classifi
     return float(np.mean(clf.predict(model.features(test[0])) != test[1]))
 
 
+def metric_over_runs(values, published, *, split="test", unit, estimator=ESTIMATOR,
+                     **details):
+    """A ``Metric`` with the mean and sample std of ``values`` (one per run)."""
+    mean, std, n = mean_std(values)
+    return Metric(split=split, published=published, unit=unit, mean=mean,
+                  std=None if math.isnan(std) else std, num_runs=n,
+                  per_run=tuple(values), estimator=estimator, details=details)
+
+
 def latent_classifier_metric(model, splits, num_labeled, label_seeds):
     """The latent classifier over several label splits, as a record ``Metric``.
 
     The published value is the first label seed's.
     """
     from ssgm_zoo import data
-    from ssgm_zoo.zoo.publishing import metric_over_runs
 
     values = []
     for seed in label_seeds:
@@ -70,6 +81,48 @@ def latent_classifier_metric(model, splits, num_labeled, label_seeds):
         estimator="mean and sample standard deviation (ddof=1) over label splits",
         num_labeled=int(num_labeled), label_seed=int(label_seeds[0]),
         label_seeds=[int(s) for s in label_seeds], classifier=LATENT_CLASSIFIER)
+
+
+def evaluate_checkpoints(paths, *, dataset, data_dir, latent_classifier_labels=0,
+                         label_seeds=(0,)):
+    """Per-checkpoint test metrics and their mean ± sample std (``tools/evaluate.py``).
+
+    Args:
+        paths: model directories (or run directories holding ``model/``).
+        dataset: the dataset of the test split.
+        data_dir: folder with the dataset's files (None: tensorflow-datasets).
+        latent_classifier_labels: if set, a classifier on the models' latent
+            features fit on this many labels, once per label seed, instead of
+            the models' own classification error.
+        label_seeds: the label splits of that classifier.
+    """
+    import os
+
+    from ssgm_zoo import checkpoint, data
+
+    splits = data.load_splits(dataset, data_dir=data_dir)
+    key = ("test_latent_classifier_error_rate" if latent_classifier_labels
+           else "test_error_rate")
+    results = []
+    for path in paths:
+        if os.path.isdir(os.path.join(path, "model")):
+            path = os.path.join(path, "model")
+        model = checkpoint.load_model_dir(path)
+        if latent_classifier_labels:
+            for seed in label_seeds:
+                idx = data.balanced_labeled_indices(splits["train"][1], latent_classifier_labels,
+                                                    seed=seed)
+                err = latent_classifier_error_rate(model, splits["train"],
+                                                              splits["test"], idx)
+                results.append({"checkpoint": path, "label_seed": seed, key: err})
+        elif model.can_classify:
+            results.append({"checkpoint": path, key: error_rate(model, *splits["test"])})
+        else:
+            raise ValueError(f"{path} holds no classifier; give latent_classifier_labels for a "
+                             "classifier on its latent features.")
+    mean, std, n = mean_std([r[key] for r in results])
+    return {"metric": key, "mean": mean, "std": std, "n": n,
+            "estimator": "sample standard deviation (ddof=1)", "runs": results}
 
 
 def mean_std(values):

@@ -65,3 +65,22 @@ def test_time_to_target_stops_at_the_first_epoch_meeting_it(data_dir):
     assert not missed["reached"] and missed["epochs"] == 2
     assert 0 < missed["validation_error_rate"] < 1
     assert config.train.epochs == 3  # the caller's config is not changed
+
+
+def test_learning_curves_figure_is_written_from_run_logs(tmp_path):
+    from PIL import Image
+
+    from ssgm_zoo.figures import plot_curves
+    from ssgm_zoo.training.logs import RunLog
+
+    for run, slope in (("a", 1.0), ("b", 2.0)):
+        log = RunLog(tmp_path / run)
+        for epoch in range(1, 6):
+            log.write({"epoch": epoch, "step": 10 * epoch, "train_loss": 10 - slope * epoch,
+                       "validation_error_rate": 0.5 / epoch})
+        log.close()
+    out = tmp_path / "curves.png"
+    plot_curves([str(tmp_path / "a"), str(tmp_path / "b")],
+                ["train_loss", "validation_error_rate"], out)
+    image = Image.open(out)
+    assert image.size == (1100, 385) and len(set(image.convert("L").getdata())) > 10

@@ -28,41 +28,13 @@ _JSON = flags.DEFINE_bool("json", False, "Print one JSON object.")
 flags.mark_flags_as_required(["checkpoints"])
 
 
-def evaluate_checkpoints(paths, *, dataset, data_dir, latent_classifier_labels=0,
-                         label_seeds=(0,)):
-    """Per-checkpoint test metrics and their mean ± sample std."""
-    from ssgm_zoo import checkpoint, data, evaluation
-
-    splits = data.load_splits(dataset, data_dir=data_dir)
-    key = ("test_latent_classifier_error_rate" if latent_classifier_labels
-           else "test_error_rate")
-    results = []
-    for path in paths:
-        if os.path.isdir(os.path.join(path, "model")):
-            path = os.path.join(path, "model")
-        model = checkpoint.load_model_dir(path)
-        if latent_classifier_labels:
-            for seed in label_seeds:
-                idx = data.balanced_labeled_indices(splits["train"][1], latent_classifier_labels,
-                                                    seed=seed)
-                err = evaluation.latent_classifier_error_rate(model, splits["train"],
-                                                              splits["test"], idx)
-                results.append({"checkpoint": path, "label_seed": seed, key: err})
-        elif model.can_classify:
-            results.append({"checkpoint": path, key: evaluation.error_rate(model, *splits["test"])})
-        else:
-            raise app.UsageError(f"{path} holds no classifier; give --latent_classifier_labels "
-                                 "for a classifier on its latent features.")
-    mean, std, n = evaluation.mean_std([r[key] for r in results])
-    return {"metric": key, "mean": mean, "std": std, "n": n,
-            "estimator": "sample standard deviation (ddof=1)", "runs": results}
-
-
 def main(argv):
     del argv
     if _BACKEND.value:
         os.environ["KERAS_BACKEND"] = _BACKEND.value
-    summary = evaluate_checkpoints(_CHECKPOINTS.value, dataset=_DATASET.value,
+    from ssgm_zoo import evaluation
+
+    summary = evaluation.evaluate_checkpoints(_CHECKPOINTS.value, dataset=_DATASET.value,
                                    data_dir=_DATA_DIR.value,
                                    latent_classifier_labels=_LABELS.value,
                                    label_seeds=[int(s) for s in _LABEL_SEEDS.value])

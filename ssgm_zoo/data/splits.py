@@ -8,10 +8,10 @@ used without labels.
 
 import json
 import os
-import tempfile
 
 import numpy as np
 
+from ssgm_zoo import files
 from ssgm_zoo.data.sources import DataError, dataset_info, load_arrays
 
 __all__ = [
@@ -272,18 +272,9 @@ def save_indices(path, indices, **metadata):
         raise ValueError("indices must be non-negative")
     record = {"indices": [int(i) for i in indices], **metadata}
     text = json.dumps(record, default=_json_default)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with files.atomic_write(path) as f:
+        f.write(text)
     return path
 
 

@@ -77,19 +77,25 @@ def _jax(fn, x):
     return value, grad
 
 
-def variable_gradients(fn, variables):
+def variable_gradients(fn, variables, *, has_aux=False):
     """Gradients of the scalar ``fn()`` with respect to Keras ``variables``.
 
     For checks outside the engine (the shared model test harness): which
-    variables a loss reaches, and finite differences. Updates ``fn`` makes to
-    variables are discarded on JAX.
+    variables a loss reaches, and finite differences. Compiled with XLA on JAX
+    (eager JAX dispatch is slow for many small operations). Updates ``fn``
+    makes to variables are discarded on JAX.
+
+    Args:
+        fn: returns a scalar, or ``(scalar, aux)`` with ``has_aux``.
+        variables: the Keras variables to differentiate with respect to.
+        has_aux: whether ``fn`` also returns auxiliary values.
 
     Returns:
-        ``(value, [gradient for each variable])``. A variable the loss does not
-        reach gets None on TensorFlow and zeros on JAX.
+        ``(value, [gradient for each variable])``, or ``((value, aux), [...])``
+        with ``has_aux``. A variable the loss does not reach gets None on
+        TensorFlow and zeros on JAX.
 
     Example:
-    >>> import keras
     >>> w = keras.Variable(2.0)
     >>> value, (grad,) = variable_gradients(lambda: w * w, [w])
     >>> float(value), float(grad)
@@ -101,10 +107,11 @@ def variable_gradients(fn, variables):
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
-            value = fn()
+            out = fn()
+        value = out[0] if has_aux else out
         grads = tape.gradient(value, [v.value for v in variables],
                               unconnected_gradients=tf.UnconnectedGradients.NONE)
-        return value, grads
+        return out, grads
     if backend == "jax":
         import jax
 
@@ -112,6 +119,7 @@ def variable_gradients(fn, variables):
             with keras.StatelessScope(state_mapping=list(zip(variables, values))):
                 return fn()
 
-        value, grads = jax.value_and_grad(of_values)([v.value for v in variables])
-        return value, list(grads)
+        compiled = jax.jit(jax.value_and_grad(of_values, has_aux=has_aux))
+        out, grads = compiled([v.value for v in variables])
+        return out, list(grads)
     raise ValueError(f"variable_gradients runs on 'tensorflow' and 'jax', not {backend!r}.")

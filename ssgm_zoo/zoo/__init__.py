@@ -1,11 +1,22 @@
-"""The zoo: registry records, verified loading (mirror or Hugging Face Hub), publishing."""
+"""The zoo: registry records, verified loading (mirror or Hugging Face Hub), publishing.
 
-from ssgm_zoo.zoo.loading import (EntryNotFoundError, IntegrityError, load_pretrained,
-                                  verify_files)
-from ssgm_zoo.zoo.publishing import publish_entries
-from ssgm_zoo.zoo.records import EntryRecord, Metric, RegistryError
-from ssgm_zoo.zoo.registry import UnknownEntryError, list_models, model_info
+Names are imported on first use, so importing one module of the package
+(``ssgm_zoo.zoo.inputs``, say) loads nothing else.
+"""
 
-__all__ = ["list_models", "load_pretrained", "model_info", "verify_files", "IntegrityError",
-           "EntryNotFoundError", "RegistryError", "UnknownEntryError", "publish_entries",
-           "EntryRecord", "Metric"]
+import importlib
+
+_LAZY = {
+    "list_models": "registry", "model_info": "registry", "UnknownEntryError": "registry",
+    "load_pretrained": "loading", "verify_files": "loading", "IntegrityError": "loading",
+    "EntryNotFoundError": "loading", "publish_entries": "publishing",
+    "EntryRecord": "records", "Metric": "records", "RegistryError": "records",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

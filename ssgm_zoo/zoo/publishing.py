@@ -9,20 +9,17 @@ from the family registry.
 """
 
 import json
-import math
 import pathlib
 import shutil
 
 from ssgm_zoo import checkpoint, families, files
-from ssgm_zoo.evaluation import METRIC_UNITS, mean_std
+from ssgm_zoo.evaluation import METRIC_UNITS, metric_over_runs
 from ssgm_zoo.zoo import registry
 from ssgm_zoo.zoo.records import EntryRecord, FileInfo, HubRef, Metric, Training
 
-__all__ = ["build_entry", "write_record", "file_table", "model_card", "metric_over_runs",
-           "publish_entries", "ESTIMATOR"]
+__all__ = ["build_entry", "write_record", "file_table", "model_card", "publish_entries"]
 
 INDICES_FILE = "labeled_indices.json"
-ESTIMATOR = "mean and sample standard deviation (ddof=1) over runs"
 
 
 def file_table(directory):
@@ -35,15 +32,6 @@ def file_table(directory):
 def _read_json(path):
     with open(path) as f:
         return json.load(f)
-
-
-def metric_over_runs(values, published, *, split="test", unit, estimator=ESTIMATOR,
-                     **details):
-    """A ``Metric`` with the mean and sample std of ``values`` (one per run)."""
-    mean, std, n = mean_std(values)
-    return Metric(split=split, published=published, unit=unit, mean=mean,
-                  std=None if math.isnan(std) else std, num_runs=n,
-                  per_run=tuple(values), estimator=estimator, details=details)
 
 
 def _unit(spec, metric):

@@ -19,7 +19,8 @@ from ssgm_zoo import families
 from ssgm_zoo.zoo.records import EntryRecord, RegistryError, validate_name
 
 __all__ = ["RegistryError", "UnknownEntryError", "list_models", "model_info", "records",
-           "record_path", "entry_dirs", "mirror_dirs", "clear_cache", "validate_name"]
+           "record_path", "entry_dirs", "mirror_dirs", "clear_cache", "validate_name",
+           "results_table"]
 
 _CACHE = {}
 
@@ -132,3 +133,15 @@ def model_info(name):
             f"{len(all_records)} entries."
         )
     return all_records[name]
+
+
+def results_table(family_name):
+    """The Markdown results table of a family (as in its docs page), from its records.
+
+    Raises:
+        ValueError: the family has no results table.
+    """
+    family = families.get(family_name)
+    if family.results_table is None:
+        raise ValueError(f"Family {family.name!r} has no results table.")
+    return family.results_table([r for r in records().values() if r.family == family.name])

@@ -1,0 +1,42 @@
+"""The command line starts quietly, and its quick commands import no backend."""
+
+import os
+import subprocess
+import sys
+
+from tests.backends import REPO
+
+BACKENDS = ("tensorflow", "keras", "jax", "torch")
+
+
+def _run(*args, env=None):
+    env = {k: v for k, v in (env or os.environ).items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_list_and_info_read_json_only():
+    code = ("import sys; from ssgm_zoo import cli; cli.main(['list']); "
+            "cli.main(['info', 'm1m2-mnist-100', '--json']); "
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {BACKENDS!r}))")
+    result = _run("-c", code)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "m1m2-mnist-100" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_commands_that_load_a_model_print_no_backend_start_up_lines(tmp_path):
+    out = tmp_path / "grid.png"
+    result = _run("-m", "ssgm_zoo", "sample", "m1m2-mnist-100", "--output", str(out),
+                  "--num", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert out.is_file() and "Wrote a 2x10 grid" in result.stdout
+    assert result.stderr == ""
+
+
+def test_errors_still_reach_stderr_when_quiet(tmp_path):
+    result = _run("-m", "ssgm_zoo", "sample", "m1m2-mnist-100", "--output",
+                  str(tmp_path / "grid.png"), "--class", "12")
+    assert result.returncode == 2
+    assert result.stderr.startswith("ssgm-zoo sample: error: --class must lie in [0, 10)")

@@ -1,0 +1,80 @@
+"""The family registry, and a family plugged in from outside the package end to end:
+config, training, entry, registry, loading, evaluation, table; no shared file names it."""
+
+import importlib
+import json
+
+import pytest
+
+from ssgm_zoo import config as config_lib
+from ssgm_zoo import experiment, families
+from ssgm_zoo.zoo import commands, load_pretrained, publishing, registry
+from tests.backends import REPO
+
+
+def test_the_registry_finds_each_family_folder_with_a_family_module():
+    found = families.all_families()
+    folders = {p.name for p in (REPO / "ssgm_zoo" / "models").iterdir()
+               if (p / "family.py").is_file()}
+    assert set(found) == folders
+    for family in found.values():
+        assert family.entries_dir.parent.name == family.name
+        for spec in family.models:
+            assert families.load_object(spec.build) and family.model(spec.name) is spec
+
+
+def test_unknown_family_and_model_names_are_clear_errors():
+    with pytest.raises(families.UnknownFamilyError, match="No model family 'nope'; the zoo has"):
+        families.get("nope")
+    family = next(iter(families.all_families().values()))
+    with pytest.raises(ValueError, match=f"Family {family.name!r} has no model 'nope'; it has"):
+        family.model("nope")
+    with pytest.raises(ValueError, match="names no model_name"):
+        families.resolve({"family": family.name})
+
+
+def test_a_second_family_with_a_taken_name_is_refused():
+    family = next(iter(families.all_families().values()))
+    with pytest.raises(ValueError, match="Two families are called"):
+        families.register(families.Family(name=family.name, title="x", paper=family.paper,
+                                          package="elsewhere", models=family.models))
+
+
+@pytest.fixture
+def toy(monkeypatch, tmp_path):
+    """The toy family of tests/toy_family, registered for one test."""
+    family = importlib.import_module("tests.toy_family.family").FAMILY
+    monkeypatch.setitem(families._REGISTRY, family.name, family)
+    monkeypatch.setenv("SSGM_ZOO_ENTRIES", str(tmp_path / "entries"))
+    yield family
+    registry.clear_cache()
+
+
+def test_a_family_from_outside_the_package_trains_publishes_and_loads(toy, tmp_path, data_dir):
+    config = config_lib.base_config("toy", "softmax", "softmax-mnist-100")
+    config.num_labeled = 100
+    config.train.batch_sizes = {"labeled": 50}
+    config.train.steps_per_epoch, config.train.epochs = 20, 2
+    config.train.eval_every = config.train.checkpoint_every = 1
+    config.train.steps_per_execution = 10
+    config.model.num_classes = 10
+    runs = [tmp_path / "s0", tmp_path / "s1"]
+    for seed, run in enumerate(runs):
+        config.seed = seed
+        metrics = experiment.run(config, str(run), data_dir=str(data_dir), verbose=0)
+        assert metrics["family"] == "toy" and metrics["model_name"] == "softmax"
+        assert metrics["test_error_rate"] < 0.5
+    record = publishing.build_entry("softmax-mnist-100", runs, entries_dir=tmp_path / "entries",
+                                    command="train toy {seed}", data_dir=str(data_dir))
+    assert registry.list_models("softmax-*") == ["softmax-mnist-100"]
+    assert record.title == "Softmax regression on MNIST with 100 labels"
+    assert record.metrics["test_error_rate"].num_runs == 2
+    card = (tmp_path / "entries" / "softmax-mnist-100" / "README.md").read_text()
+    assert "- toy" in card and "(paper)" in card and "Tests 2026" in card
+    model = load_pretrained("softmax-mnist-100")
+    assert model.can_classify and model.count_params() == record.parameter_count
+    result = commands.evaluate_entry("softmax-mnist-100", data_dir=str(data_dir))
+    assert result["metrics"]["test_error_rate"]["measured"] == pytest.approx(
+        record.metrics["test_error_rate"].published, abs=1e-12)
+    assert registry.results_table("toy").startswith("| softmax-mnist-100 |")
+    assert json.loads((runs[0] / "run_config.json").read_text())["family"] == "toy"
