@@ -147,7 +147,7 @@ def run(config, workdir, *, data_dir=None, verbose=1):
     trainer, run_data, resolved = prepare(config, workdir, data_dir=data_dir, verbose=verbose)
     model = trainer.model
     indices = run_data.labeled_indices
-    first_epoch = trainer.latest_checkpoint()
+    resumed_from = trainer.latest_checkpoint()
     history = trainer.fit()
     metrics = {"entry": resolved.get("entry"), "family": resolved["family"],
                "model_name": resolved["model_name"], "dataset": resolved["dataset"],
@@ -162,7 +162,7 @@ def run(config, workdir, *, data_dir=None, verbose=1):
     metrics["device"] = _device_description()
 
     session = {"started": started_at, "finished": metrics["finished"],
-               "resumed_from": first_epoch, "epochs_done": trainer.epoch,
+               "resumed_from": resumed_from, "epochs_done": trainer.epoch,
                "wall_seconds": metrics["final_session_wall_seconds"], "device": metrics["device"]}
     with open(os.path.join(workdir, SESSIONS_FILE), "a") as f:
         f.write(json.dumps(session) + "\n")

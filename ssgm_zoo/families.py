@@ -22,6 +22,7 @@ Example:
 import dataclasses
 import importlib
 import importlib.metadata
+import importlib.util
 import pathlib
 import pkgutil
 import re
@@ -199,8 +200,9 @@ def _discover():
     import ssgm_zoo.models as models
 
     for info in pkgutil.iter_modules(models.__path__):
-        if info.ispkg:
-            importlib.import_module(f"ssgm_zoo.models.{info.name}.family")
+        module = f"ssgm_zoo.models.{info.name}.family"
+        if info.ispkg and importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
     for entry_point in importlib.metadata.entry_points(group="ssgm_zoo.families"):
         register(entry_point.load())
 

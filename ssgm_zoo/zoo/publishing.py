@@ -122,7 +122,9 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
             command=command, config=run_config, seeds=tuple(m["seed"] for _, m in runs),
             published_seed=published["seed"], selected_by=f"lowest {spec.select_by}",
             epochs=published["epochs"], train_seconds=published["train_seconds"],
-            final_session_wall_seconds=published["final_session_wall_seconds"],
+            # Runs of ssgm-zoo 0.1 called the last session's wall time "wall_seconds".
+            final_session_wall_seconds=published.get("final_session_wall_seconds",
+                                                     published.get("wall_seconds")),
             device=published["device"], finished=published["finished"]),
         parameter_count=meta["parameter_count"],
         versions={k: meta[k] for k in ("keras_version", "ssgm_zoo_version", "backend", "python")

@@ -24,12 +24,14 @@ from tests.backends import REPO
 DATA = REPO / "tests" / "kingma" / "data"
 
 
-def _train(workdir, data_dir, epochs):
+def _train(workdir, data_dir, *overrides):
+    """The command that wrote the legacy run, run today (overrides change it)."""
+    flags = {"--config.train.epochs": "2", "--config.model.hidden_units": "(4,)",
+             "--config.model.latent_dim": "2", **dict(o.split("=", 1) for o in overrides)}
     return subprocess.run(
         [sys.executable, "tools/train.py", "--config=zoo_configs/kingma/m2_mnist.py:100,smoke",
          f"--workdir={workdir}", "--seed=1", f"--data_dir={data_dir}", "--quiet",
-         f"--config.train.epochs={epochs}", "--config.model.hidden_units=(4,)",
-         "--config.model.latent_dim=2"],
+         *(f"{k}={v}" for k, v in flags.items() if v)],
         cwd=REPO, capture_output=True, text=True, timeout=600,
         env={**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3",
              "KERAS_BACKEND": "tensorflow"})
@@ -46,7 +48,7 @@ def _weights(path):
 def test_a_run_directory_of_version_0_1_resumes_and_ends_as_it_would_have(tmp_path, data_dir):
     workdir = tmp_path / "run"
     shutil.copytree(DATA / "legacy_m2_run", workdir)
-    result = _train(workdir, data_dir, epochs=2)
+    result = _train(workdir, data_dir)
     assert result.returncode == 0, result.stderr[-3000:]
     history = [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in history] == [1, 2]
@@ -63,11 +65,6 @@ def test_a_run_directory_of_version_0_1_resumes_and_ends_as_it_would_have(tmp_pa
 def test_a_different_configuration_is_refused_naming_the_difference(tmp_path, data_dir):
     workdir = tmp_path / "run"
     shutil.copytree(DATA / "legacy_m2_run", workdir)
-    result = subprocess.run(
-        [sys.executable, "tools/train.py", "--config=zoo_configs/kingma/m2_mnist.py:100,smoke",
-         f"--workdir={workdir}", "--seed=1", f"--data_dir={data_dir}", "--quiet",
-         "--config.train.epochs=2", "--config.model.hidden_units=(4,)"],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"})
+    result = _train(workdir, data_dir, "--config.model.latent_dim=")  # the config's 8
     assert result.returncode != 0
     assert "different configuration (model.latent_dim: checkpoint 2, now 8)" in result.stderr
