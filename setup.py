@@ -31,6 +31,8 @@ setup(
         # TFP's `tf` extra pulls tf-keras, which TFP needs on TF 2.16+.
         "tensorflow-probability[tf]>=0.24",
         "tensorflow-datasets>=4.9",
+        # tensorflow-datasets imports it when it downloads, without requiring it.
+        "importlib_resources>=5",
         "absl-py>=1.0",
         "huggingface-hub>=0.23",
         "ml-collections>=0.1.1",

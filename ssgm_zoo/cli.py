@@ -16,6 +16,7 @@ JSON only and import no backend.
 import argparse
 import contextlib
 import os
+import signal
 import sys
 
 __all__ = ["main", "build_parser"]
@@ -34,6 +35,16 @@ def _add_data_option(parser):
     parser.add_argument("--data_dir", default=os.environ.get("SSGM_ZOO_DATA_DIR"),
                         help="folder with the dataset's original files (default: "
                              "$SSGM_ZOO_DATA_DIR; unset: tensorflow-datasets, may download)")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
 
 
 def build_parser():
@@ -69,15 +80,22 @@ def build_parser():
     p.add_argument("--id_column", default="ID", help="name of the ID column (Kaggle: ImageId)")
     p.add_argument("--label_column", default="label", help="name of the label column (Kaggle: Label)")
     p.add_argument("--first_id", type=int, default=0, help="ID of the first row (Kaggle: 1)")
-    p.add_argument("--batch_size", type=int, default=1000, help="images per forward pass")
+    p.add_argument("--batch_size", type=_positive_int, default=1000,
+                   help="images per forward pass")
+    p.add_argument("--invert", action="store_true",
+                   help="invert the images (1 - x): for dark strokes on a light background")
+    p.add_argument("--no_polarity_check", action="store_true",
+                   help="use images that look inverted as they are")
 
     p = sub.add_parser("sample", help="save a grid of generated images")
     _add_entry_options(p)
-    p.add_argument("--output", required=True, help="PNG file to write")
+    p.add_argument("--output", required=True,
+                   help="image file to write; its extension picks the format (.png, .jpg, ...)")
     p.add_argument("--class", dest="label", type=int, default=None,
                    help="generate this class only (conditional models); default: one column "
                         "per class with a shared style per row")
-    p.add_argument("--num", type=int, default=10, help="rows of the grid (styles or samples)")
+    p.add_argument("--num", type=_positive_int, default=10,
+                   help="rows of the grid (styles or samples), 1 to 100")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     return parser
 
@@ -88,10 +106,13 @@ def _native_stderr_hidden():
     ``sys.stderr`` (our errors, warnings, tracebacks) keeps the real stream."""
     try:
         sys.stderr.flush()
-        saved = os.dup(2)
+        real = sys.stderr.fileno() == 2
     except (OSError, ValueError):  # no real file descriptor (e.g. captured in tests)
+        real = False
+    if not real:
         yield
         return
+    saved = os.dup(2)
     python_stderr = sys.stderr
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
@@ -126,12 +147,30 @@ def main(argv=None):
                "evaluate": commands.evaluate, "predict": commands.predict,
                "sample": commands.sample}[args.command]
     quiet = contextlib.nullcontext() if args.verbose else _native_stderr_hidden()
+    # SIGTERM unwinds like Ctrl-C, so that files being written are removed, not left half done.
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
     try:
         with quiet:
             return command(args) or 0
     except commands.USER_ERRORS as error:
         print(f"ssgm-zoo {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # disk full, permission denied, ... while writing
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"ssgm-zoo {args.command}: error: {where}{error.strerror or error}",
+              file=sys.stderr)
+        return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame):
+    del frame
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,50 @@ import secrets
 import shutil
 import stat
 
-__all__ = ["sha256_file", "atomic_write", "atomic_write_json", "atomic_directory"]
+__all__ = ["sha256_file", "atomic_write", "atomic_write_json", "atomic_directory",
+           "check_output_path", "OutputPathError"]
+
+
+class OutputPathError(ValueError):
+    """A file cannot be written where asked; the message names the path and why."""
+
+
+def check_output_path(path, *, inputs=()):
+    """Checks, before any work is done, that ``path`` can take a new file.
+
+    Args:
+        path: the file to write.
+        inputs: paths the command reads; writing over one of them (by any
+            spelling: relative, absolute, through a link) is refused.
+
+    Returns:
+        ``path`` as a ``pathlib.Path``.
+
+    Raises:
+        OutputPathError: the path is empty, is a folder, its folder does not
+            exist or cannot be written, or it is one of ``inputs``.
+    """
+    if path is None or not str(path).strip():
+        raise OutputPathError("The output path is empty; give a file name such as out.csv.")
+    path = pathlib.Path(os.fspath(path))
+    if path.is_dir():
+        raise OutputPathError(f"{path} is a folder; expected a file name such as "
+                              f"{path / 'out.csv'}.")
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputPathError(f"{path}: the folder {folder} does not exist; create it first.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{path}: the folder {folder} is not writable.")
+    for source in inputs:
+        if source is None:
+            continue
+        same = os.path.realpath(path) == os.path.realpath(source)
+        if not same and path.exists() and os.path.exists(source):
+            same = os.path.samefile(path, source)
+        if same:
+            raise OutputPathError(f"{path} is the input {source}; writing the output there "
+                                  "would replace it. Choose another output file.")
+    return path
 
 
 def sha256_file(path):
@@ -98,6 +141,8 @@ def atomic_write(path, mode="w", *, encoding=None, newline=None, durable=True):
             break
         except FileExistsError:
             continue
+        except OSError as error:  # name the file asked for, not the temporary
+            raise OSError(error.errno, error.strerror, str(path)) from error
     try:
         if mode == "w":
             f = os.fdopen(fd, "w", encoding=encoding or "utf-8", newline=newline)
@@ -111,9 +156,12 @@ def atomic_write(path, mode="w", *, encoding=None, newline=None, durable=True):
         if keep_mode is not None:
             os.chmod(tmp, keep_mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if (isinstance(error, OSError) and error.errno is not None
+                and error.filename in (None, str(tmp))):
+            raise OSError(error.errno, error.strerror, str(path)) from error
         raise
     if durable:
         _fsync_folder(folder)

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -442,3 +443,23 @@ def test_data_dir_route_never_imports_tfds(data_dir):
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_tfds_download_route_runs_until_it_reaches_the_network(tmp_path, monkeypatch):
+    """With download=True, everything up to the first connection works (a fresh install
+    once failed earlier, on a module tensorflow-datasets imports without requiring)."""
+    pytest.importorskip("tensorflow_datasets")
+    attempts = []
+
+    def no_network(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)  # its retries' back-off
+    with pytest.raises(DataError) as info:
+        data.load_arrays("mnist", "test", tfds_data_dir=str(tmp_path), download=True)
+    assert "No module named" not in str(info.value)
+    assert attempts, "the download never tried to connect"

@@ -456,7 +456,7 @@ def test_png_folder_without_pngs(tmp_path):
     other.mkdir()
     Image.fromarray(GRAY, "L").save(other / "1.jpg")
     (other / "readme.txt").write_text("x")
-    with pytest.raises(InputError, match=r"jpegs.*found only \.jpg, \.txt files"):
+    with pytest.raises(InputError, match=r"jpegs.*it has only \.jpg, \.txt files"):
         read_images(other)
 
 
@@ -578,22 +578,23 @@ def test_other_image_shapes(tmp_path):
 
 def test_module_imports_no_tensorflow_or_keras():
     tree = ast.parse(pathlib.Path(inputs.__file__).read_text())
-    names = {alias.name.split(".")[0] for node in ast.walk(tree)
-             if isinstance(node, (ast.Import, ast.ImportFrom))
-             for alias in (node.names if isinstance(node, ast.Import)
-                           else [ast.alias(node.module or "")])}
-    assert names <= {"csv", "os", "pathlib", "re", "warnings", "zipfile", "numpy", "PIL"}, names
+    names = {(node.module if isinstance(node, ast.ImportFrom) else alias.name)
+             for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+             for alias in node.names}
+    top = {n.split(".")[0] for n in names}
+    assert top <= {"csv", "os", "pathlib", "re", "warnings", "zipfile", "numpy", "PIL",
+                   "ssgm_zoo"}, names
+    assert {n for n in names if n.startswith("ssgm_zoo")} == {"ssgm_zoo.images"}
 
 
 def test_module_loads_and_reads_without_tensorflow_keras_or_jax(tmp_path, images):
-    """The module itself, loaded from its file (the package's ``ssgm_zoo.zoo`` imports the
-    model code), reads CSV and PNG input with none of them in ``sys.modules``."""
+    """Imported through the package, the module reads CSV and PNG input with none of
+    them in ``sys.modules``."""
     write_csv(tmp_path / "d.csv", images, [1] * 7, label_at=0)
     write_pngs(tmp_path / "pngs", images)
     code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('inputs_alone', {inputs.__file__!r})\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "import sys\n"
+        "import ssgm_zoo.zoo.inputs as m\n"
         f"assert m.read_labeled_images({str(tmp_path / 'd.csv')!r})[0].shape == (7, 28, 28, 1)\n"
         f"assert m.read_images({str(tmp_path / 'pngs')!r}).shape == (7, 28, 28, 1)\n"
         "print(sorted({n.split('.')[0] for n in sys.modules} & "

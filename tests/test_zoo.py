@@ -107,7 +107,21 @@ def test_damaged_files_are_refused_before_loading(zoo, tmp_path, monkeypatch, da
     copy = tmp_path / "mirror"
     shutil.copytree(zoo["mirror"], copy)
     monkeypatch.setenv("SSGM_ZOO_MIRROR", str(copy))
+    # First the damaged copy is passed over for the intact one the entries folder holds.
     path = copy / "m2-test-100" / "model.weights.h5"
+    damage_file(path, damage)
+    assert load_pretrained("m2-test-100") is not None
+    # With no intact copy left, nothing is loaded and the error says what to do.
+    monkeypatch.setattr(registry, "mirror_dirs", lambda: [copy])
+    expected = registry.model_info("m2-test-100").files["model.weights.h5"].sha256
+    with pytest.raises(IntegrityError) as error:
+        load_pretrained("m2-test-100")
+    message = str(error.value)
+    assert "model.weights.h5" in message and expected in message
+    assert "Reinstall ssgm-zoo" in message and "delete the file" not in message
+
+
+def damage_file(path, damage):
     blob = path.read_bytes()
     if damage == "flip":
         path.write_bytes(blob[:-10] + bytes([blob[-10] ^ 1]) + blob[-9:])
@@ -115,10 +129,6 @@ def test_damaged_files_are_refused_before_loading(zoo, tmp_path, monkeypatch, da
         path.write_bytes(blob[: len(blob) // 2])
     else:
         path.unlink()
-    expected = registry.model_info("m2-test-100").files["model.weights.h5"].sha256
-    with pytest.raises(IntegrityError) as error:
-        load_pretrained("m2-test-100")
-    assert "model.weights.h5" in str(error.value) and expected in str(error.value)
 
 
 def test_explicit_source_directory_is_verified_too(zoo, tmp_path):

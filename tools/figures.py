@@ -24,9 +24,10 @@ def main(argv):
 
         plot_curves(_RUNS.value, _METRICS.value, _OUTPUT.value)
     elif _ENTRY.value:
-        from ssgm_zoo.zoo.commands import sample_grid, save_grid_png
+        from ssgm_zoo.zoo.commands import sample_grid, save_grid_image
 
-        save_grid_png(sample_grid(_ENTRY.value, num=_NUM.value, seed=_SEED.value), _OUTPUT.value)
+        save_grid_image(sample_grid(_ENTRY.value, num=_NUM.value, seed=_SEED.value),
+                        _OUTPUT.value)
     else:
         raise app.UsageError("Give --runs or --entry.")
     print(f"Wrote {_OUTPUT.value}")

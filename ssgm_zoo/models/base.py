@@ -148,31 +148,64 @@ class ZooModel(keras.Model):
     def class_logits(self, x, training=False):
         raise NotImplementedError(f"{type(self).__name__} is not a classifier.")
 
-    def classify(self, images, batch_size=1000):
+    def image_batches(self, images, batch_size=1000, *, invert=False, check_polarity=True,
+                      verbose=0):
+        """User images, checked once and yielded as float32 batches in [0, 1].
+
+        The one conversion the command line uses too (``ssgm_zoo.images``):
+        ``[N, H, W, C]``, ``[N, H, W]`` (one channel) or ``[N, H*W*C]``;
+        integers 0 .. 255 (scaled by 1/255) or floats in [0, 1]. Grayscale
+        images are expected light on dark, like MNIST: images that look
+        inverted are refused unless ``invert=True`` (use ``1 - x``) or
+        ``check_polarity=False`` (use them as they are). ``verbose=1`` shows a
+        progress bar.
+
+        Raises:
+            ValueError (``ssgm_zoo.images.InputError``): naming what is wrong
+                with the input or the batch size.
+        """
+        from ssgm_zoo import images as checks
+
+        checked = checks.check_images(images, self.image_shape)
+        batch_size = checks.check_batch_size(batch_size)
+        if check_polarity and not invert:
+            checks.check_polarity(checked, fix="invert=True")
+        bar = keras.utils.Progbar(len(checked), unit_name="image") if verbose else None
+        for lo in range(0, len(checked), batch_size):
+            x = checks.to_unit_float(checked[lo : lo + batch_size])
+            yield (1.0 - x) if invert else x
+            if bar is not None:
+                bar.update(min(lo + batch_size, len(checked)))
+
+    def classify(self, images, batch_size=1000, **image_options):
         """Predicted class of each image.
 
         Args:
-            images: array ``[N, H, W, C]`` (or ``[N, H*W*C]``) in [0, 1].
+            images: as ``image_batches`` takes them (e.g. uint8 ``[N, 28, 28]``
+                or floats in [0, 1] ``[N, 28, 28, 1]``).
             batch_size: images per forward pass.
+            **image_options: ``invert``, ``check_polarity``, ``verbose`` of
+                ``image_batches``.
 
         Returns:
             int64 numpy array ``[N]``.
         """
-        return np.argmax(self.predict_proba(images, batch_size=batch_size), axis=-1)
+        return np.argmax(self.predict_proba(images, batch_size=batch_size, **image_options),
+                         axis=-1)
 
-    def predict_proba(self, images, batch_size=1000):
-        """Class probabilities ``q(y|x)`` as a numpy array ``[N, num_classes]``."""
+    def predict_proba(self, images, batch_size=1000, **image_options):
+        """Class probabilities ``q(y|x)`` as a numpy array ``[N, num_classes]``
+        (arguments as for ``classify``)."""
         if not self.can_classify:
             raise NotImplementedError(f"{type(self).__name__} is not a classifier.")
-        images = np.asarray(images, dtype="float32")
-        out = []
-        for lo in range(0, len(images), batch_size):
-            logits = self.class_logits(ops.convert_to_tensor(images[lo : lo + batch_size]))
-            out.append(ops.convert_to_numpy(ops.softmax(logits, axis=-1)))
-        return np.concatenate(out) if out else np.zeros((0, self.num_classes), "float32")
+        out = [ops.convert_to_numpy(ops.softmax(self.class_logits(ops.convert_to_tensor(x)),
+                                                axis=-1))
+               for x in self.image_batches(images, batch_size, **image_options)]
+        return np.concatenate(out)
 
-    def features(self, images, batch_size=1000):
-        """Latent codes of images as a numpy array ``[N, D]`` (models with ``has_features``)."""
+    def features(self, images, batch_size=1000, **image_options):
+        """Latent codes of images as a numpy array ``[N, D]`` (models with ``has_features``;
+        arguments as for ``classify``)."""
         raise NotImplementedError(f"{type(self).__name__} has no latent features.")
 
     def sample(self, num, *, labels=None, seed=None):

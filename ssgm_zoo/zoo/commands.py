@@ -7,6 +7,7 @@ the work itself is in importable functions (``evaluate_entry``,
 
 import json
 import math
+import os
 import sys
 
 import numpy as np
@@ -15,7 +16,8 @@ from ssgm_zoo import families, files
 from ssgm_zoo.zoo import registry
 from ssgm_zoo.zoo.loading import EntryNotFoundError, IntegrityError, load_pretrained
 
-__all__ = ["evaluate_entry", "predict_labels", "sample_grid", "USER_ERRORS"]
+__all__ = ["evaluate_entry", "predict_labels", "sample_grid", "save_grid_image", "image_format",
+           "USER_ERRORS"]
 
 
 def _user_errors():
@@ -25,7 +27,7 @@ def _user_errors():
 
     return (registry.RegistryError, registry.UnknownEntryError, IntegrityError,
             EntryNotFoundError, HubError, InputError, DataError, FileNotFoundError,
-            families.UnknownFamilyError, ValueError)
+            files.OutputPathError, families.UnknownFamilyError, ValueError)
 
 
 USER_ERRORS = _user_errors()
@@ -66,6 +68,8 @@ def _paper(record, metric_name=None):
 
 # -- list / info -----------------------------------------------------------------
 def list_entries(args):
+    for problem in registry.broken_records().values():
+        print(f"ssgm-zoo list: warning: {problem} (left out)", file=sys.stderr)
     names = registry.list_models(args.pattern)
     if not names:
         print(f"No entries match {args.pattern!r}.")
@@ -111,10 +115,23 @@ def info(args):
 
 
 def _model_card(record):
+    """The entry's model card from the first local copy whose sha256 matches the record.
+
+    Raises:
+        IntegrityError: every local copy of the card differs from the record.
+    """
+    expected = record.files["README.md"]
+    damaged = []
     for mirror in registry.mirror_dirs():
         path = mirror / record.name / "README.md"
         if path.is_file():
-            return path.read_text()
+            if files.sha256_file(path) == expected.sha256:
+                return path.read_text()
+            damaged.append(str(path))
+    if damaged:
+        raise IntegrityError(f"{record.name}: the model card {', '.join(damaged)} does not match "
+                             f"its recorded sha256 {expected.sha256}; not shown. Reinstall "
+                             "ssgm-zoo or restore the file.")
     return None
 
 
@@ -182,15 +199,24 @@ def evaluate(args):
 
 
 # -- predict --------------------------------------------------------------------
+#: Inputs at least this large get a progress bar.
+PROGRESS_FROM = 50_000
+
+
 def predict_labels(name, *, input_path=None, data_dir=None, source=None, revision=None,
-                   batch_size=1000):
+                   batch_size=1000, invert=False, check_polarity=True):
     """Predicted labels for ``input_path`` (or the entry's test split).
+
+    The input is read in its own dtype and converted a batch at a time, so a
+    large file costs no float copy of the whole of it.
 
     Returns:
         ``(labels, known_labels_or_None)``.
     """
+    from ssgm_zoo import images as checks
     from ssgm_zoo.zoo.inputs import read_labeled_images
 
+    checks.check_batch_size(batch_size)
     record = registry.model_info(name)
     model = load_pretrained(name, source=source, revision=revision)
     if not model.can_classify:
@@ -199,16 +225,28 @@ def predict_labels(name, *, input_path=None, data_dir=None, source=None, revisio
     if input_path is None:
         images, known = _splits(record, data_dir)["test"]
     else:
-        images, known = read_labeled_images(input_path, image_shape=tuple(record.image_shape))
-    return model.classify(images, batch_size=batch_size), known
+        images, known = read_labeled_images(input_path, image_shape=tuple(record.image_shape),
+                                            num_classes=model.num_classes, scale=False)
+    fix = "--invert" if input_path is not None else "invert=True"
+    try:
+        labels = model.classify(images, batch_size=batch_size, invert=invert,
+                                check_polarity=check_polarity,
+                                verbose=int(len(images) >= PROGRESS_FROM))
+    except checks.InputError as error:  # name the file, and the command line's option
+        message = str(error).replace("images:", f"{input_path or 'the test split'}:", 1)
+        raise checks.InputError(message.replace("invert=True", fix).replace(
+            "turn this check off", "pass --no_polarity_check")) from None
+    return labels, known
 
 
 def predict(args):
     from ssgm_zoo.zoo.export import write_predictions_csv
 
+    files.check_output_path(args.output, inputs=[args.input])
     labels, known = predict_labels(args.name, input_path=args.input, data_dir=args.data_dir,
                                    source=args.source, revision=args.revision,
-                                   batch_size=args.batch_size)
+                                   batch_size=args.batch_size, invert=args.invert,
+                                   check_polarity=not args.no_polarity_check)
     write_predictions_csv(args.output, labels, id_column=args.id_column,
                           label_column=args.label_column, first_id=args.first_id)
     where = args.input or "the test split"
@@ -221,8 +259,16 @@ def predict(args):
 
 
 # -- sample ---------------------------------------------------------------------
+#: The largest grid ``sample`` draws: rows of ``sample_grid`` (ten images each).
+MAX_ROWS = 100
+
+
 def sample_grid(name, *, label=None, num=10, seed=0, source=None, revision=None):
     """Generated images as a grid array ``[rows, cols, H, W, C]`` in [0, 1]."""
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer)) \
+            or not 1 <= num <= MAX_ROWS:
+        raise ValueError(f"--num must be a whole number of rows from 1 to {MAX_ROWS}, got "
+                         f"{num!r}.")
     model = load_pretrained(name, source=source, revision=revision)
     if not model.can_sample:
         raise ValueError(f"{name} does not generate images.")
@@ -234,8 +280,25 @@ def sample_grid(name, *, label=None, num=10, seed=0, source=None, revision=None)
     return model.sample_grid(num, label=label, seed=seed)
 
 
-def save_grid_png(grid, path):
-    """Writes a ``[rows, cols, H, W, C]`` grid in [0, 1] as one PNG (atomically)."""
+#: Image formats a grid can be saved in, by file extension (all of them PIL's).
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".gif": "GIF",
+                 ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+
+
+def image_format(path):
+    """The PIL format the name of ``path`` asks for; ValueError naming the choices."""
+    suffix = os.path.splitext(str(path))[1].lower()
+    if suffix not in IMAGE_FORMATS:
+        what = f"its extension {suffix!r}" if suffix else "it has no extension"
+        raise files.OutputPathError(
+            f"{path}: cannot tell the image format ({what}); end the name with one of "
+            f"{', '.join(IMAGE_FORMATS)}.")
+    return IMAGE_FORMATS[suffix]
+
+
+def save_grid_image(grid, path):
+    """Writes a ``[rows, cols, H, W, C]`` grid in [0, 1] as one image (atomically), in
+    the format its name asks for (``image_format``)."""
     from PIL import Image
 
     rows, cols, h, w, c = grid.shape
@@ -247,13 +310,15 @@ def save_grid_png(grid, path):
     pixels = (np.clip(canvas, 0, 1) * 255).round().astype("uint8")
     image = Image.fromarray(pixels[..., 0] if c == 1 else pixels)
     with files.atomic_write(path, "wb") as f:
-        image.save(f, format="PNG")
+        image.save(f, format=image_format(path))
 
 
 def sample(args):
+    files.check_output_path(args.output)
+    image_format(args.output)
     grid = sample_grid(args.name, label=args.label, num=args.num, seed=args.seed,
                        source=args.source, revision=args.revision)
-    save_grid_png(grid, args.output)
+    save_grid_image(grid, args.output)
     print(f"Wrote a {grid.shape[0]}x{grid.shape[1]} grid of samples to {args.output}.",
           file=sys.stdout)
     return 0

@@ -45,6 +45,8 @@ import zipfile
 
 import numpy as np
 
+from ssgm_zoo.images import InputError, check_image_shape, check_images, to_unit_float
+
 __all__ = ["InputError", "read_images", "read_labeled_images", "png_files", "SUPPORTED_KINDS"]
 
 SUPPORTED_KINDS = ("a .npy file", "a .npz file", "a .csv file (Kaggle pixel layout)",
@@ -54,12 +56,6 @@ LABEL_KEYS = ("y", "labels")
 LABEL_COLUMN = "label"
 
 
-class InputError(ValueError):
-    """A user-supplied image or label file cannot be used.
-
-    The message names the file (and the line / column, array key or image file
-    where relevant), the problem, and what was expected.
-    """
 
 
 # --- public API -------------------------------------------------------------------------
@@ -100,7 +96,7 @@ def read_images(path, *, image_shape=(28, 28, 1)):
     return images
 
 
-def read_labeled_images(path, *, image_shape=(28, 28, 1), num_classes=None):
+def read_labeled_images(path, *, image_shape=(28, 28, 1), num_classes=None, scale=True):
     """Reads images and, when the source has them, their labels.
 
     Labels come from a CSV ``label`` column or an ``.npz`` array named ``y`` or
@@ -110,6 +106,9 @@ def read_labeled_images(path, *, image_shape=(28, 28, 1), num_classes=None):
         path: as for ``read_images``.
         image_shape: ``(H, W, C)`` the model expects.
         num_classes: if given, labels must lie in ``0 .. num_classes - 1``.
+        scale: False returns the checked images in the dtype they were read
+            in (uint8 for CSV and PNG), for ``ssgm_zoo.images.to_unit_float``
+            to scale a batch at a time (bounded memory for large inputs).
 
     Returns:
         ``(images, labels)``: images as returned by ``read_images``; labels an
@@ -157,7 +156,7 @@ def read_labeled_images(path, *, image_shape=(28, 28, 1), num_classes=None):
             raise InputError(f"{where}: label {labels[bad[0]]} of image {bad[0]} (0-based) is "
                              f"out of range; expected class indices 0 .. {num_classes - 1} "
                              f"({bad.size} labels out of range).")
-    return images, labels
+    return (to_unit_float(images) if scale else images), labels
 
 
 def png_files(folder):
@@ -203,71 +202,15 @@ def _natural_key(name):
 
 
 def _check_image_shape(image_shape):
-    try:
-        shape = tuple(image_shape)
-    except TypeError:
-        shape = ()
-    if (len(shape) != 3 or any(isinstance(d, bool) or not isinstance(d, (int, np.integer))
-                               or d < 1 for d in shape)):
+    shape = check_image_shape(image_shape)
+    if len(shape) != 3:
         raise ValueError(f"image_shape must be (height, width, channels), three positive "
                          f"integers, got {image_shape!r}")
-    return tuple(int(d) for d in shape)
+    return shape
 
 
 def _shape_text(shape):
     return "x".join(map(str, shape))
-
-
-def _to_images(array, where, shape):
-    """Checks an image array and converts it to float32 ``[N, H, W, C]`` in ``[0, 1]``."""
-    h, w, c = shape
-    size = h * w * c
-    array = np.asarray(array)
-    accepted = [f"[N, {h}, {w}, {c}]"] + ([f"[N, {h}, {w}]"] if c == 1 else []) + [f"[N, {size}]"]
-    expected = f"an array of shape {' or '.join(accepted)} (images of {_shape_text(shape)})"
-    kind = array.dtype.kind
-    if kind not in "uif":
-        raise InputError(f"{where}: array has dtype {array.dtype}; expected integers 0 .. 255 "
-                         "(e.g. uint8) or floats in [0, 1].")
-    n = array.shape[0] if array.ndim else 0
-    if array.ndim == 4 and array.shape[1:] == shape:
-        pass
-    elif array.ndim == 3 and c == 1 and array.shape[1:] == (h, w):
-        array = array[..., None]
-    elif array.ndim == 2 and array.shape[1] == size:
-        array = array.reshape(n, h, w, c)
-    else:
-        hint = ""
-        if array.shape in (shape, (h, w), (size,)) or (c == 1 and array.shape == (h, w, 1)):
-            hint = " This looks like a single image: add a leading axis, e.g. x[None]."
-        elif array.ndim == 4 and array.shape[1:] == (c, h, w):
-            hint = " This looks channels-first: transpose with x.transpose(0, 2, 3, 1)."
-        raise InputError(f"{where}: found an array of shape {array.shape}; expected "
-                         f"{expected}.{hint}")
-    if n == 0:
-        raise InputError(f"{where}: contains no images (shape {array.shape}); expected at "
-                         "least one image.")
-    flat = array.reshape(n, -1)
-    if kind == "f":
-        finite = np.isfinite(flat)
-        if not finite.all():
-            rows = np.flatnonzero(~finite.all(axis=1))
-            raise InputError(f"{where}: image {rows[0]} (0-based) contains NaN or Inf "
-                             f"({rows.size} images do); expected finite values in [0, 1].")
-        low, high = flat.min(), flat.max()
-        if low < 0 or high > 1:
-            rows = np.flatnonzero((flat < 0).any(axis=1) | (flat > 1).any(axis=1))
-            hint = (" The values look like 0 .. 255: divide by 255 (or save as uint8) first."
-                    if low >= 0 and high <= 255 else "")
-            raise InputError(f"{where}: float values must lie in [0, 1], found values in "
-                             f"[{low:g}, {high:g}] (first in image {rows[0]}, 0-based).{hint}")
-        return np.ascontiguousarray(array, dtype=np.float32)
-    low, high = flat.min(), flat.max()
-    if low < 0 or high > 255:
-        rows = np.flatnonzero((flat < 0).any(axis=1) | (flat > 255).any(axis=1))
-        raise InputError(f"{where}: integer values must lie in 0 .. 255, found values in "
-                         f"{low} .. {high} (first in image {rows[0]}, 0-based).")
-    return array.astype(np.float32) / np.float32(255)
 
 
 def _to_labels(labels, n, where):
@@ -326,7 +269,7 @@ def _read_npy(path, shape):
         loaded.close()
         raise InputError(f"{path}: is an .npz archive despite its .npy suffix; rename it to "
                          ".npz or save a single array with np.save.")
-    return _to_images(loaded, str(path), shape)
+    return check_images(loaded, shape, where=str(path))
 
 
 def _pick_key(keys, wanted, path, what):
@@ -358,7 +301,7 @@ def _read_npz(path, shape):
                                  "'x' or 'images' (labels, optional: 'y' or 'labels').")
         images = _load_member(archive, image_key, path)
         labels = None if label_key is None else _load_member(archive, label_key, path)
-    images = _to_images(images, f"{path} (array {image_key!r})", shape)
+    images = check_images(images, shape, where=f"{path} (array {image_key!r})")
     if labels is not None:
         labels = _to_labels(labels, len(images), f"{path} (array {label_key!r})")
     return images, labels, str(path)
@@ -389,9 +332,17 @@ def _read_png_folder(folder, shape):
                          f"model expects {c}; save the images as a .npy array instead.")
     files = png_files(folder)
     if not files:
-        others = sorted({p.suffix.lower() for p in folder.iterdir()
-                         if p.is_file() and p.suffix and not p.name.startswith(".")})
-        found = f" (found only {', '.join(others)} files)" if others else " (it is empty)"
+        entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+        others = sorted({p.suffix.lower() or "extension-less" for p in entries if p.is_file()})
+        subfolders = sorted(p.name for p in entries if p.is_dir())
+        found = []
+        if others:
+            found.append(f"only {', '.join(others)} files")
+        if subfolders:
+            found.append(f"sub-folders ({', '.join(subfolders[:3])}"
+                         f"{', ...' if len(subfolders) > 3 else ''}), which are not searched: "
+                         "give the folder that holds the images itself")
+        found = f" (it has {'; and '.join(found)})" if found else " (it is empty)"
         raise InputError(f"{folder}: the folder holds no .png images{found}; expected "
                          f"{_shape_text(shape)} PNG images, e.g. 1.png, 2.png, ...")
     images = np.empty((len(files), h, w, c), np.uint8)
@@ -405,10 +356,13 @@ def _read_png_folder(folder, shape):
                 images[i] = _png_pixels(img, file, c)
         except InputError:
             raise
+        except Image.DecompressionBombError as e:
+            raise InputError(f"{file}: refused as a decompression bomb ({e}); expected a "
+                             f"{h}x{w} PNG.") from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
             raise InputError(f"{file}: cannot be read as a PNG image ({e}); expected a "
                              f"{h}x{w} grayscale PNG.") from None
-    return images.astype(np.float32) / np.float32(255)
+    return images
 
 
 _PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA")
@@ -479,11 +433,10 @@ def _read_csv(path, shape):
         raise InputError(f"{path}: cannot be read ({e}).") from None
     labels = None if label_at is None else values[:, label_at].astype(np.int64)
     if label_at is None:
-        pixels = values.astype(np.float32)
-    else:  # the values without the label column, straight into float32
-        pixels = np.empty((len(values), size), np.float32)
+        pixels = values.astype(np.uint8, copy=False)
+    else:  # the values without the label column (checked to lie in 0 .. 255)
+        pixels = np.empty((len(values), size), np.uint8)
         pixels[:, :label_at], pixels[:, label_at:] = values[:, :label_at], values[:, label_at + 1:]
-    pixels /= np.float32(255)
     return pixels.reshape(len(pixels), *shape), labels, str(path)
 
 

@@ -14,6 +14,7 @@ lacks the group ``base_weights_group``, which comes from the base entry's
 
 import os
 import pathlib
+import re
 import tempfile
 
 from ssgm_zoo import files
@@ -21,6 +22,8 @@ from ssgm_zoo.zoo import registry
 
 __all__ = ["IntegrityError", "EntryNotFoundError", "resolve_entry_dir", "verify_files",
            "load_pretrained"]
+
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
 class IntegrityError(ValueError):
@@ -35,7 +38,8 @@ def verify_files(directory, record):
     """Checks every file of ``record`` in ``directory``: present, right size, right sha256.
 
     Raises:
-        IntegrityError: naming the file, the expected and the found hash/size.
+        IntegrityError: naming the file, what is wrong (missing, truncated,
+            larger than recorded, modified) and both hashes and sizes.
     """
     directory = pathlib.Path(directory)
     for filename, info in sorted(record.files.items()):
@@ -46,16 +50,32 @@ def verify_files(directory, record):
         size = path.stat().st_size
         found = files.sha256_file(path)
         if found != info.sha256:
-            what = "truncated or corrupt" if size != info.size else "modified"
+            what = ("truncated" if size < info.size else
+                    "larger than recorded (changed)" if size > info.size else "modified")
             raise IntegrityError(
                 f"{record.name}: {path} is {what}: expected sha256 {info.sha256} "
-                f"({info.size} bytes), found {found} ({size} bytes). Nothing was loaded; "
-                "delete the file to fetch it again, or restore it.")
+                f"({info.size} bytes), found {found} ({size} bytes). Nothing was loaded.")
     return directory
 
 
+def _check_revision(name, revision):
+    if not _COMMIT.match(str(revision)):
+        raise ValueError(f"revision {revision!r} for {name} is not a commit: pin a 40-hex "
+                         "commit sha (branches and tags move).")
+
+
 def resolve_entry_dir(record, *, source=None, revision=None):
-    """The local directory holding ``record``'s files (downloaded if needed)."""
+    """The local directory holding ``record``'s files, verified against its sha256s.
+
+    A mirror copy that fails the check is passed over for the next one (the
+    shipped copy last), then for the Hub; the error lists every damaged copy
+    and what to do.
+
+    Raises:
+        IntegrityError: every copy found is damaged.
+        EntryNotFoundError: there is no copy, or ``revision`` asks for a Hub
+            copy of an entry that has none.
+    """
     from ssgm_zoo.zoo import hub
 
     name = record.name
@@ -63,22 +83,48 @@ def resolve_entry_dir(record, *, source=None, revision=None):
         source = str(source)
         if source.startswith("hf://"):
             repo_id, url_revision = hub.parse_hf_url(source)
-            return hub.download_entry(repo_id, revision=revision or url_revision or "main",
-                                      filenames=sorted(record.files))
+            directory = hub.download_entry(repo_id, revision=revision or url_revision or "main",
+                                           filenames=sorted(record.files))
+            return _verified(directory, record, "the Hub's copy in the local cache: delete it "
+                             "there to fetch it again")
         if not os.path.isdir(source):
             raise EntryNotFoundError(f"source {source!r} for {name} is not a directory.")
-        return pathlib.Path(source)
-    if revision is None:
+        return _verified(source, record, "restore the file, or load without source=")
+    damaged = []
+    if revision is not None:
+        _check_revision(name, revision)
+        if record.hub is None:
+            raise EntryNotFoundError(
+                f"{name}: a revision asks for a copy on the Hugging Face Hub, and {name} has no "
+                "Hub repository (its files ship with ssgm-zoo); load it without revision.")
+    else:
         for mirror in registry.mirror_dirs():
             candidate = mirror / name
             if candidate.is_dir():
-                return candidate
+                try:
+                    return verify_files(candidate, record)
+                except IntegrityError as error:
+                    damaged.append(str(error))
     if record.hub is None:
+        if damaged:
+            raise IntegrityError(
+                "No intact copy of the entry: " + " | ".join(damaged) + " Reinstall ssgm-zoo "
+                "(pip install --force-reinstall ssgm-zoo) to restore the shipped copy, or set "
+                "SSGM_ZOO_MIRROR to a folder holding a good copy.")
         raise EntryNotFoundError(
             f"{name} is in no mirror ({', '.join(map(str, registry.mirror_dirs()))}) and has "
             "no Hugging Face repository; pass source=<directory>.")
-    return hub.download_entry(record.hub.repo_id, revision=revision or record.hub.revision,
-                              filenames=sorted(record.files))
+    directory = hub.download_entry(record.hub.repo_id, revision=revision or record.hub.revision,
+                                   filenames=sorted(record.files))
+    return _verified(directory, record, "the Hub's copy in the local cache: delete it there to "
+                     "fetch it again", damaged)
+
+
+def _verified(directory, record, advice, damaged=()):
+    try:
+        return verify_files(directory, record)
+    except IntegrityError as error:
+        raise IntegrityError(" | ".join([*damaged, str(error)]) + f" This is {advice}.") from None
 
 
 def load_pretrained(name, *, revision=None, source=None):
@@ -107,14 +153,14 @@ def load_pretrained(name, *, revision=None, source=None):
     from ssgm_zoo import checkpoint
 
     record = registry.model_info(name)
-    directory = verify_files(resolve_entry_dir(record, source=source, revision=revision), record)
+    directory = resolve_entry_dir(record, source=source, revision=revision)
     model = checkpoint.load_model_dir(directory, load_weights=False)
     weights = directory / checkpoint.WEIGHTS_FILE
     if record.base_entry is None:
         model.load_weights(weights)
         return model
     base_record = registry.model_info(record.base_entry)
-    base_dir = verify_files(resolve_entry_dir(base_record), base_record)
+    base_dir = resolve_entry_dir(base_record)
     with tempfile.TemporaryDirectory() as tmp:
         merged = os.path.join(tmp, checkpoint.WEIGHTS_FILE)
         checkpoint.merge_weights(weights, base_dir / checkpoint.WEIGHTS_FILE, merged,

@@ -19,6 +19,7 @@ from ssgm_zoo import families
 from ssgm_zoo.zoo.records import EntryRecord, RegistryError, validate_name
 
 __all__ = ["RegistryError", "UnknownEntryError", "list_models", "model_info", "records",
+           "broken_records",
            "record_path", "entry_dirs", "mirror_dirs", "clear_cache", "validate_name",
            "results_table"]
 
@@ -53,44 +54,56 @@ def clear_cache():
 
 
 def _read(directory):
-    out = {}
+    """``({name: (record, path)}, {name: problem})`` of one folder of record files.
+
+    A record that cannot be read is set aside with its problem, so one broken
+    file does not take the other entries down.
+    """
+    good, broken = {}, {}
     for path in sorted(pathlib.Path(directory).glob("*.json")):
         try:
             with open(path) as f:
                 data = json.load(f)
-        except (OSError, json.JSONDecodeError) as error:
-            raise RegistryError(f"Record file {path} cannot be read: {error}") from None
-        record = EntryRecord.from_dict(data, name=path.stem)
-        family = families.get(record.family)
-        family.model(record.model_name)  # a ValueError naming the family's models if unknown
-        out[record.name] = (record, path)
-    return out
+            record = EntryRecord.from_dict(data, name=path.stem)
+            families.get(record.family).model(record.model_name)
+        except (OSError, ValueError, KeyError) as error:  # JSON, schema, family, model
+            broken[path.stem] = f"Record file {path} is broken: {error}"
+            continue
+        good[record.name] = (record, path)
+    return good, broken
 
 
 def _all():
     dirs = tuple(str(d) for d in entry_dirs() if d.is_dir())
     if dirs not in _CACHE:
-        merged = {}
+        merged, broken = {}, {}
         for directory in dirs:
-            for name, (record, path) in _read(directory).items():
+            good, bad = _read(directory)
+            broken.update({n: m for n, m in bad.items() if n not in merged})
+            for name, (record, path) in good.items():
                 if name in merged:
                     raise RegistryError(f"Entry {name!r} is recorded twice: {merged[name][1]} "
                                         f"and {path}.")
                 merged[name] = (record, path)
         _CACHE.clear()
-        _CACHE[dirs] = merged
+        _CACHE[dirs] = (merged, broken)
     return _CACHE[dirs]
+
+
+def broken_records():
+    """``{name: problem}`` of the record files that could not be read (left out of the zoo)."""
+    return dict(_all()[1])
 
 
 def records():
     """All records, ``{name: EntryRecord}``."""
-    return {name: record for name, (record, _) in sorted(_all().items())}
+    return {name: record for name, (record, _) in sorted(_all()[0].items())}
 
 
 def record_path(name):
     """The JSON file holding entry ``name``'s record."""
     model_info(name)
-    return _all()[name][1]
+    return _all()[0][name][1]
 
 
 def list_models(pattern=None):
@@ -125,6 +138,9 @@ def model_info(name):
     """
     validate_name(name)
     all_records = records()
+    broken = broken_records()
+    if name in broken:
+        raise RegistryError(broken[name])
     if name not in all_records:
         close = difflib.get_close_matches(name, list(all_records), n=5, cutoff=0.5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""

@@ -91,12 +91,11 @@ class M1(ZooModel):
         z = keras.random.normal((int(num), self.latent_dim), seed=seed)
         return ops.convert_to_numpy(self.decode(z))
 
-    def features(self, images, batch_size=1000):
-        """The means of q(z|x): M1's latent codes, ``[N, latent_dim]``."""
-        images = np.asarray(images, "float32")
-        codes = [ops.convert_to_numpy(self.encode(images[i:i + batch_size])[0])
-                 for i in range(0, len(images), batch_size)]
-        return np.concatenate(codes) if codes else np.zeros((0, self.latent_dim), "float32")
+    def features(self, images, batch_size=1000, **image_options):
+        """The means of q(z|x): M1's latent codes, ``[N, latent_dim]`` (images as
+        ``classify`` takes them)."""
+        return np.concatenate([ops.convert_to_numpy(self.encode(x)[0]) for x in
+                               self.image_batches(images, batch_size, **image_options)])
 
     def elbo(self, x_binary, seed):
         """ELBO per image and its terms, for binary images."""
