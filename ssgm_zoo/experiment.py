@@ -24,7 +24,8 @@ import time
 
 from ssgm_zoo import checkpoint, data, families, files
 
-__all__ = ["run", "prepare", "RunData", "MODEL_DIR", "INDICES_FILE"]
+__all__ = ["run", "run_seeds", "prepare", "seed_workdir", "RunData", "MODEL_DIR",
+           "INDICES_FILE"]
 
 MODEL_DIR = "model"
 INDICES_FILE = "labeled_indices.json"
@@ -67,8 +68,18 @@ def _now():
 
 
 def prepare(config, workdir=None, *, data_dir=None, verbose=1,
-            eval_splits=("validation", "test")):
+            eval_splits=("validation", "test"), splits=None, device_cache=None):
     """Data, model and ``Trainer`` for ``config`` (what ``run`` and the benchmark share).
+
+    Args:
+        config: the experiment config (its ``seed`` is the run's).
+        workdir: the run directory, or None to keep nothing on disk.
+        data_dir: folder with the dataset's original files.
+        verbose: 1 for progress bars.
+        eval_splits: the splits evaluated during training.
+        splits: the dataset's splits if already loaded (the seeds of a
+            multi-seed run share them).
+        device_cache: shared by the trainers of a multi-seed run (see ``Trainer``).
 
     Returns:
         ``(trainer, run_data, resolved_config_dict)``.
@@ -87,8 +98,9 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         files.atomic_write_json(os.path.join(workdir, "run_config.json"), resolved, indent=2,
                                 default=str)
 
-    splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
-                              num_validation=resolved["num_validation"])
+    if splits is None:
+        splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
+                                  num_validation=resolved["num_validation"])
     num_labeled = int(resolved.get("num_labeled") or 0)
     indices = None
     if num_labeled:
@@ -126,6 +138,7 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         verbose=verbose,
         fingerprint=fingerprint(resolved),
         upgrade_fingerprint=lambda old: fingerprint(family.upgrade_config(old)),
+        device_cache=device_cache,
     )
     return trainer, run_data, resolved
 
@@ -143,12 +156,63 @@ def run(config, workdir, *, data_dir=None, verbose=1):
     Returns:
         The final metrics (also written to ``workdir/metrics.json``).
     """
+    return run_seeds(config, str(workdir), [int(_to_dict(config)["seed"])], data_dir=data_dir,
+                     verbose=verbose)[0]
+
+
+def seed_workdir(workdir, seed, num_seeds):
+    """The run directory of ``seed``: ``workdir`` with ``{seed}`` filled in.
+
+    Raises:
+        ValueError: several seeds but no ``{seed}`` in ``workdir``.
+    """
+    workdir = str(workdir)
+    if "{seed}" not in workdir:
+        if num_seeds > 1:
+            raise ValueError(f"The work directory {workdir!r} of a multi-seed run must contain "
+                             "{seed} (e.g. runs/m2-mnist-100-s{seed}): each seed writes its own.")
+        return workdir
+    return workdir.replace("{seed}", str(seed))
+
+
+def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1):
+    """Trains ``config`` with each of ``seeds``, as one program where the backend allows.
+
+    Every seed gets the run directory a single run of it writes
+    (``workdir`` with ``{seed}`` filled in), with its own labeled split,
+    initialisation, batch order and noise; on JAX the seeds train together
+    (``ssgm_zoo.training.MultiSeedTrainer``), on TensorFlow one after another.
+
+    Returns:
+        The final metrics of each seed, in the order of ``seeds``.
+    """
+    from ssgm_zoo.training import MultiSeedTrainer
+
     started, started_at = time.time(), _now()
-    trainer, run_data, resolved = prepare(config, workdir, data_dir=data_dir, verbose=verbose)
+    seeds = [int(s) for s in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"Give one or more distinct seeds, got {seeds}.")
+    resolved = _to_dict(config)
+    splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
+                              num_validation=resolved["num_validation"])
+    cache, runs = {}, []
+    for seed in seeds:
+        seeded = _to_dict(config)
+        seeded["seed"] = seed
+        workdir_k = seed_workdir(workdir, seed, len(seeds))
+        runs.append((workdir_k, *prepare(seeded, workdir_k, data_dir=data_dir, verbose=verbose,
+                                         splits=splits, device_cache=cache)))
+    resumed_from = [t.latest_checkpoint() for _, t, _, _ in runs]
+    MultiSeedTrainer([t for _, t, _, _ in runs]).fit()
+    return [_finish(workdir_k, trainer, run_data, resolved_k, started, started_at, resumed)
+            for (workdir_k, trainer, run_data, resolved_k), resumed in zip(runs, resumed_from)]
+
+
+def _finish(workdir, trainer, run_data, resolved, started, started_at, resumed_from):
+    """Final metrics, the session's line, the exported model and ``metrics.json`` of a run."""
     model = trainer.model
     indices = run_data.labeled_indices
-    resumed_from = trainer.latest_checkpoint()
-    history = trainer.fit()
+    history = trainer.history
     metrics = {"entry": resolved.get("entry"), "family": resolved["family"],
                "model_name": resolved["model_name"], "dataset": resolved["dataset"],
                "num_labeled": 0 if indices is None else len(indices),

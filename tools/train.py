@@ -17,6 +17,8 @@ from ml_collections import config_flags
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Experiment config file[:arg].")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (resumed if it has checkpoints).")
 _SEED = flags.DEFINE_integer("seed", None, "Overrides config.seed (also the label-split seed).")
+_SEEDS = flags.DEFINE_list("seeds", None,
+                           "Several seeds, trained together; --workdir must contain {seed}.")
 _DATA_DIR = flags.DEFINE_string(
     "data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"),
     "Folder with the datasets' original files (default $SSGM_ZOO_DATA_DIR); "
@@ -35,11 +37,16 @@ def main(argv):
     from ssgm_zoo import experiment
 
     config = _CONFIG.value
+    if _SEED.value is not None and _SEEDS.value:
+        raise app.UsageError("Give --seed or --seeds, not both.")
     if _SEED.value is not None:
         config.seed = _SEED.value
-    metrics = experiment.run(config, _WORKDIR.value, data_dir=_DATA_DIR.value,
-                             verbose=0 if _QUIET.value else 1)
-    print({k: v for k, v in metrics.items() if "error" in k or "elbo" in k})
+    seeds = [int(s) for s in _SEEDS.value] if _SEEDS.value else [config.seed]
+    results = experiment.run_seeds(config, _WORKDIR.value, seeds, data_dir=_DATA_DIR.value,
+                                   verbose=0 if _QUIET.value else 1)
+    for metrics in results:
+        print({k: v for k, v in metrics.items()
+               if k == "seed" or "error" in k or "elbo" in k})
 
 
 if __name__ == "__main__":

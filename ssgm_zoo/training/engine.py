@@ -39,7 +39,7 @@ from ssgm_zoo.models.base import Objective
 from ssgm_zoo.training import checkpoints
 from ssgm_zoo.training.logs import RunLog
 
-__all__ = ["Trainer", "TrainingDivergedError", "batch_indices"]
+__all__ = ["Trainer", "MultiSeedTrainer", "TrainingDivergedError", "batch_indices"]
 
 CHECKPOINT_DIR = "checkpoints"
 SHARED = ""  # the batch group of the objectives that share each step's batch
@@ -135,6 +135,8 @@ class Trainer:
         upgrade_fingerprint: maps a checkpoint's fingerprint written by an
             older version of the package to today's form before comparing
             (identity if None).
+        device_cache: a dict shared by the trainers of one multi-seed run, so
+            that an array they all train or evaluate on goes to the device once.
 
     Example (a model whose one weight learns the data's mean):
     >>> from ssgm_zoo.models import ZooModel
@@ -173,6 +175,7 @@ class Trainer:
         verbose=1,
         fingerprint=None,
         upgrade_fingerprint=None,
+        device_cache=None,
     ):
         self.backend = keras.backend.backend()
         if self.backend not in ("tensorflow", "jax"):
@@ -228,7 +231,14 @@ class Trainer:
                     ids[stream] = offset + n
 
         # Whole datasets go to the device once, in the form the model trains on.
-        to_device = keras.ops.convert_to_tensor
+        cache = {} if device_cache is None else device_cache
+
+        def to_device(array):
+            key = id(array)
+            if key not in cache:  # the array is kept beside its copy, so its id stays its own
+                cache[key] = (array, keras.ops.convert_to_tensor(array))
+            return cache[key][1]
+
         self._data = {
             s: {k: to_device(v) for k, v in model.prepare_training_data(train_data[s]).items()}
             for s in self.streams
@@ -397,6 +407,7 @@ class Trainer:
         jit = jax.jit if self.jit_compile else (lambda f, **kw: f)
         # No buffer donation: the state's arrays are the variables' own, and a run
         # stopped mid-epoch (a non-finite loss) must leave the model usable.
+        self._jax_chunk_fn = chunk  # MultiSeedTrainer maps it over a seed axis
         self._jax_chunk = jit(chunk)
         self._jax_eval = jit(evaluate)
 
@@ -454,31 +465,30 @@ class Trainer:
         Raises:
             TrainingDivergedError: a loss became NaN or Inf.
         """
-        if self.restore() is None and self.epoch == 0:
-            self._initialize_model()
-        log = RunLog(self.workdir) if self.workdir else None
-        if log:
-            log.truncate(self.epoch)
+        self._start()
+        log = self._open_log()
         try:
             while self.epoch < self.epochs:
-                record = self._train_epoch()
-                if log:
-                    log.write(record)
-                self.history.append(record)
-                last = self.epoch == self.epochs
-                if self.workdir and (last or self.epoch % self.checkpoint_every == 0):
-                    self.save_checkpoint()
+                self._after_epoch(self._train_epoch(), log)
         finally:
             if log:
                 log.close()
         return self.history
 
+    def _start(self, path=None):
+        """Restores the latest (or ``path``'s) checkpoint, or initializes a new run."""
+        if self.restore(path) is None and self.epoch == 0:
+            self._initialize_model()
+
+    def _open_log(self):
+        log = RunLog(self.workdir) if self.workdir else None
+        if log:
+            log.truncate(self.epoch)
+        return log
+
     def _train_epoch(self):
-        epoch = self.epoch
-        start_step = epoch * self.steps_per_epoch
-        bar = keras.utils.Progbar(self.steps_per_epoch, verbose=self.verbose) if self.verbose else None
-        if bar is not None:
-            print(f"Epoch {epoch + 1}/{self.epochs}")
+        start_step = self.epoch * self.steps_per_epoch
+        bar = self._progress_bar()
         state = self._jax_state() if self.backend == "jax" else None
         started = time.perf_counter()
         done = 0
@@ -490,16 +500,7 @@ class Trainer:
                 state, metrics = self._jax_chunk(state, self._data, indices)
             else:
                 metrics = self._tf_chunk(self._data, indices)
-            metrics = {k: float(v) for k, v in metrics.items()}
-            bad = [k for k, v in metrics.items() if not math.isfinite(v)]
-            if bad:
-                raise TrainingDivergedError(
-                    f"Non-finite {', '.join(bad)} at epoch {epoch + 1}, steps "
-                    f"{start_step + done}-{start_step + done + num}: {metrics}. Training "
-                    f"stopped; the last good checkpoint "
-                    f"({self.latest_checkpoint() or 'none written yet'}) was kept. "
-                    "Lower the learning rate or check the data."
-                )
+            metrics = self._check_finite(metrics, start_step + done, num)
             for k, v in metrics.items():
                 sums[k] = sums.get(k, 0.0) + v * num
             done += num
@@ -507,7 +508,30 @@ class Trainer:
                 bar.update(done, values=list(metrics.items()))
         if self.backend == "jax":
             self._jax_assign(state)
-        seconds = time.perf_counter() - started
+        return self._end_epoch(sums, time.perf_counter() - started)
+
+    def _progress_bar(self):
+        if not self.verbose:
+            return None
+        print(f"Epoch {self.epoch + 1}/{self.epochs}" + (
+            f" (seed {self.seed})" if getattr(self, "_show_seed", False) else ""))
+        return keras.utils.Progbar(self.steps_per_epoch, verbose=self.verbose)
+
+    def _check_finite(self, metrics, first_step, num):
+        """Metrics as floats; ``TrainingDivergedError`` if one is NaN or Inf."""
+        metrics = {k: float(v) for k, v in metrics.items()}
+        bad = [k for k, v in metrics.items() if not math.isfinite(v)]
+        if bad:
+            raise TrainingDivergedError(
+                f"Non-finite {', '.join(bad)} of seed {self.seed} at epoch {self.epoch + 1}, "
+                f"steps {first_step}-{first_step + num}: {metrics}. Training stopped; the last "
+                f"good checkpoint ({self.latest_checkpoint() or 'none written yet'}) was kept. "
+                "Lower the learning rate or check the data."
+            )
+        return metrics
+
+    def _end_epoch(self, sums, seconds):
+        """The epoch's record: mean training metrics, time, and evaluation when due."""
         self.epoch += 1
         record = {"epoch": self.epoch, "step": self.epoch * self.steps_per_epoch}
         record.update({f"train_{k}": v / self.steps_per_epoch for k, v in sums.items()})
@@ -518,6 +542,15 @@ class Trainer:
             generated = self.model.generated_metrics(seed=self.seed)
             record.update({f"generated_{k}": float(v) for k, v in generated.items()})
         return record
+
+    def _after_epoch(self, record, log):
+        """Logs the record and checkpoints when due."""
+        if log:
+            log.write(record)
+        self.history.append(record)
+        last = self.epoch == self.epochs
+        if self.workdir and (last or self.epoch % self.checkpoint_every == 0):
+            self.save_checkpoint()
 
     def evaluate(self, split):
         """Evaluates on a split of ``eval_data`` without moving the training random state.
@@ -602,3 +635,135 @@ def _first_difference(old, new, where=""):
                 return _first_difference(old.get(key, "<absent>"), new.get(key, "<absent>"),
                                          f"{where}.{key}" if where else str(key))
     return f"{where or 'value'}: checkpoint {old!r}, now {new!r}"
+
+
+class MultiSeedTrainer:
+    """Trains several seeds of one configuration together.
+
+    On JAX the seeds run as one compiled program: every state array (weights,
+    optimizer state, random state) gets a leading seed axis, the step is
+    ``jax.vmap``-ed over it inside the ``lax.scan`` over steps, and data all
+    seeds share (the same array, e.g. the unlabeled images) stays on the device
+    once while per-seed data (the labeled subset) carries the seed axis. On
+    TensorFlow the seeds train one after another. Either way each seed keeps
+    its initialisation, labeled split, batch order and noise, and writes the
+    logs and checkpoints a single run of that seed writes; seed ``k`` of a
+    multi-seed run matches a single run of seed ``k`` to float tolerance.
+
+    The joint program is traced with the first seed's model, so what differs
+    between seeds must be state (weights, optimizer and random state) or data,
+    never a Python attribute the model's computation reads.
+
+    Args:
+        trainers: one ``Trainer`` per seed, alike but for their seed, model
+            weights and per-seed data (build them with one ``device_cache``).
+    """
+
+    def __init__(self, trainers):
+        self.trainers = list(trainers)
+        if not self.trainers:
+            raise ValueError("MultiSeedTrainer needs at least one trainer.")
+        first = self.trainers[0]
+        seeds = [t.seed for t in self.trainers]
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"The seeds of a multi-seed run must differ, got {seeds}.")
+        for t in self.trainers[1:]:
+            same = (t.backend, t.steps_per_epoch, t.epochs, t.steps_per_execution,
+                    t.batch_sizes, t.streams, [o.name for o in t.objectives],
+                    [tuple(v.shape) for v in t.model.variables])
+            if same != (first.backend, first.steps_per_epoch, first.epochs,
+                        first.steps_per_execution, first.batch_sizes, first.streams,
+                        [o.name for o in first.objectives],
+                        [tuple(v.shape) for v in first.model.variables]):
+                raise ValueError(f"Seed {t.seed} differs from seed {first.seed} in more than "
+                                 "its seed (schedule, streams, objectives or model shapes).")
+        self.backend = first.backend
+        for t in self.trainers:
+            t._show_seed = len(self.trainers) > 1
+        if self.backend == "jax" and len(self.trainers) > 1:
+            self._build_jax()
+
+    @property
+    def seeds(self):
+        return [t.seed for t in self.trainers]
+
+    def _build_jax(self):
+        import jax
+
+        first = self.trainers[0]
+
+        def axis(arrays):
+            return None if all(a is arrays[0] for a in arrays) else 0
+
+        data_axes = {s: {k: axis([t._data[s][k] for t in self.trainers])
+                         for k in first._data[s]} for s in first.streams}
+        self._data = {s: {k: first._data[s][k] if data_axes[s][k] is None else
+                          jax.numpy.stack([t._data[s][k] for t in self.trainers])
+                          for k in first._data[s]} for s in first.streams}
+        mapped = jax.vmap(first._jax_chunk_fn, in_axes=(0, data_axes, 0))
+        self._chunk = jax.jit(mapped) if first.jit_compile else mapped
+        for t in self.trainers[1:]:  # one compiled evaluation serves every seed
+            t._jax_eval = first._jax_eval
+
+    def _restore(self):
+        """Every seed at the same epoch: each one's latest checkpoint, or all at the
+        earliest of those when a run stopped between two seeds' checkpoints."""
+        for t in self.trainers:
+            t._start()
+        epochs = {t.epoch for t in self.trainers}
+        if len(epochs) > 1:
+            common = min(epochs)
+            for t in self.trainers:
+                if t.epoch != common:
+                    path = os.path.join(t._checkpoint_root(), f"epoch_{common:06d}")
+                    if not os.path.isdir(path):
+                        raise ValueError(
+                            f"Seed {t.seed} is at epoch {t.epoch}, another at {common}, and "
+                            f"{path} is gone; resume the seeds one by one.")
+                    t._start(path)
+
+    def fit(self):
+        """Trains every seed to ``epochs``, resuming; returns each seed's history."""
+        if self.backend != "jax" or len(self.trainers) == 1:
+            return [t.fit() for t in self.trainers]
+        import jax
+
+        self._restore()
+        logs = [t._open_log() for t in self.trainers]
+        first = self.trainers[0]
+        try:
+            while first.epoch < first.epochs:
+                start_step = first.epoch * first.steps_per_epoch
+                bars = [t._progress_bar() for t in self.trainers[:1]]
+                state = jax.tree_util.tree_map(lambda *xs: jax.numpy.stack(xs),
+                                               *[t._jax_state() for t in self.trainers])
+                started = time.perf_counter()
+                done, sums = 0, [{} for _ in self.trainers]
+                while done < first.steps_per_epoch:
+                    num = min(first.steps_per_execution, first.steps_per_epoch - done)
+                    indices = jax.tree_util.tree_map(
+                        lambda *xs: np.stack(xs),
+                        *[t._indices(start_step + done, num) for t in self.trainers])
+                    state, metrics = self._chunk(state, self._data, indices)
+                    metrics = {k: np.asarray(v) for k, v in metrics.items()}
+                    for i, t in enumerate(self.trainers):
+                        mine = t._check_finite({k: v[i] for k, v in metrics.items()},
+                                               start_step + done, num)
+                        for k, v in mine.items():
+                            sums[i][k] = sums[i].get(k, 0.0) + v * num
+                    done += num
+                    for bar in bars:
+                        if bar is not None:
+                            bar.update(done)
+                seconds = time.perf_counter() - started
+                for i, t in enumerate(self.trainers):
+                    t._jax_assign(jax.tree_util.tree_map(lambda x, i=i: x[i], state))
+                    # Each seed's share of the joint time, and the joint time itself.
+                    record = t._end_epoch(sums[i], seconds / len(self.trainers))
+                    record["epoch_seconds_all_seeds"] = seconds
+                    t._after_epoch(record, logs[i])
+        finally:
+            for log in logs:
+                if log:
+                    log.close()
+        return [t.history for t in self.trainers]

@@ -104,3 +104,16 @@ def test_train_tool_runs_a_config_with_overrides(tmp_path, data_dir):
     resolved = json.loads((tmp_path / "run_config.json").read_text())
     assert resolved["seed"] == 3 and resolved["train"]["steps_per_epoch"] == 5
     assert json.loads((tmp_path / "metrics.json").read_text())["epochs"] == 1
+
+
+def test_several_seeds_write_the_run_directories_single_runs_write(tmp_path, data_dir):
+    c = config("m2_mnist", "100,smoke", epochs=1, steps_per_epoch=5)
+    results = experiment.run_seeds(c, str(tmp_path / "s{seed}"), [3, 4],
+                                   data_dir=str(data_dir), verbose=0)
+    assert [m["seed"] for m in results] == [3, 4]
+    splits = [json.loads((tmp_path / f"s{s}" / "labeled_indices.json").read_text())["indices"]
+              for s in (3, 4)]
+    assert splits[0] != splits[1]
+    assert all((tmp_path / f"s{s}" / "model" / "model.weights.h5").is_file() for s in (3, 4))
+    with pytest.raises(ValueError, match="must contain {seed}"):
+        experiment.run_seeds(c, str(tmp_path / "x"), [0, 1], data_dir=str(data_dir), verbose=0)
