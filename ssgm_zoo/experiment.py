@@ -175,7 +175,7 @@ def seed_workdir(workdir, seed, num_seeds):
     return workdir.replace("{seed}", str(seed))
 
 
-def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1):
+def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None):
     """Trains ``config`` with each of ``seeds``, as one program where the backend allows.
 
     Every seed gets the run directory a single run of it writes
@@ -183,8 +183,12 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1):
     initialisation, batch order and noise; on JAX the seeds train together
     (``ssgm_zoo.training.MultiSeedTrainer``), on TensorFlow one after another.
 
+    ``deadline`` (a ``time.monotonic()`` value) stops the seeds at a checkpoint
+    once it has passed; the run then resumes with the same call.
+
     Returns:
-        The final metrics of each seed, in the order of ``seeds``.
+        The final metrics of each seed, in the order of ``seeds``; None when the
+        deadline stopped the run before its last epoch.
     """
     from ssgm_zoo.training import MultiSeedTrainer
 
@@ -203,7 +207,10 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1):
         runs.append((workdir_k, *prepare(seeded, workdir_k, data_dir=data_dir, verbose=verbose,
                                          splits=splits, device_cache=cache)))
     resumed_from = [t.latest_checkpoint() for _, t, _, _ in runs]
-    MultiSeedTrainer([t for _, t, _, _ in runs]).fit()
+    trainer = MultiSeedTrainer([t for _, t, _, _ in runs])
+    trainer.fit(deadline)
+    if trainer.stopped_early:
+        return None
     return [_finish(workdir_k, trainer, run_data, resolved_k, started, started_at, resumed)
             for (workdir_k, trainer, run_data, resolved_k), resumed in zip(runs, resumed_from)]
 

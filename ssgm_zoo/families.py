@@ -28,8 +28,8 @@ import pkgutil
 import re
 from typing import Callable, Mapping, Optional
 
-__all__ = ["Paper", "PaperResult", "ModelSpec", "Family", "register", "get", "all_families",
-           "resolve", "family_of_module", "UnknownFamilyError"]
+__all__ = ["Paper", "PaperResult", "ModelSpec", "ProtocolRun", "Family", "register", "get",
+           "all_families", "resolve", "family_of_module", "load_object", "UnknownFamilyError"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _REGISTRY = {}
@@ -114,6 +114,31 @@ class ModelSpec:
     units: Mapping = dataclasses.field(default_factory=dict)
 
 
+@dataclasses.dataclass(frozen=True)
+class ProtocolRun:
+    """One configuration of a family's results table, trained with several seeds.
+
+    Attributes:
+        name: the run group and, usually, the zoo entry it makes
+            (``m1m2-mnist-100``); its seeds train in ``<workdir>/<name>-s<seed>``.
+        config: the config file and argument, relative to the repository
+            (``zoo_configs/kingma/m1m2_mnist.py:100``).
+        seeds: the seeds.
+        overrides: config fields to set (``{"m1_checkpoint": "{workdir}/m1-mnist-s0/model"}``);
+            ``{workdir}`` is the protocol's work directory.
+        needs: names of runs that must finish first.
+        entry: ``publishing.build_entry`` options for the entry (``base_entry``,
+            ``latent_classifier_labels``, ``description``), or None for no entry.
+    """
+
+    name: str
+    config: str
+    seeds: tuple
+    overrides: Mapping = dataclasses.field(default_factory=dict)
+    needs: tuple = ()
+    entry: Optional[Mapping] = dataclasses.field(default_factory=dict)
+
+
 def _no_upgrade(config):
     return config
 
@@ -137,6 +162,9 @@ class Family:
         results_table: ``(records) -> Markdown`` of the family's results table.
         evaluate: ``(model, record, splits) -> {metric: value}`` for recorded
             metrics the shared evaluation does not know; None if there are none.
+        protocol: ``(seeds, labels) -> [ProtocolRun]``, every run the family's
+            results table needs, in order (``tools/reproduce.py``); ``seeds``
+            and ``labels`` narrow it when given.
     """
 
     name: str
@@ -149,6 +177,7 @@ class Family:
     paper_result: Optional[Callable] = None
     results_table: Optional[Callable] = None
     evaluate: Optional[Callable] = None
+    protocol: Optional[Callable] = None
 
     def __post_init__(self):
         if not _NAME.match(self.name):

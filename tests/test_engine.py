@@ -219,3 +219,18 @@ def test_an_objective_reading_an_unknown_stream_is_refused():
 
     with pytest.raises(ValueError, match="reads streams \\['labeled'\\]"):
         make_trainer(Labeled(), eval_data=None)
+
+
+def test_a_deadline_stops_at_a_checkpoint_and_the_run_resumes_to_the_same_end(tmp_path):
+    import time
+
+    straight = tiny_model()
+    make_trainer(straight, workdir=str(tmp_path / "a"), epochs=3, checkpoint_every=5).fit()
+    stopped = make_trainer(tiny_model(), workdir=str(tmp_path / "b"), epochs=3,
+                           checkpoint_every=5)
+    stopped.fit(deadline=time.monotonic())
+    assert stopped.stopped_early and stopped.epoch == 1
+    assert stopped.latest_checkpoint().endswith("epoch_000001")
+    resumed = tiny_model(seed=9)
+    make_trainer(resumed, workdir=str(tmp_path / "b"), epochs=3, checkpoint_every=5).fit()
+    assert_same_weights(straight, resumed)

@@ -84,3 +84,15 @@ def test_learning_curves_figure_is_written_from_run_logs(tmp_path):
                 ["train_loss", "validation_error_rate"], out)
     image = Image.open(out)
     assert image.size == (1100, 385) and len(set(image.convert("L").getdata())) > 10
+
+
+def test_seed_benchmark_times_each_seed_count_and_compares_with_separate_runs(data_dir):
+    config = load_config_file(REPO / "zoo_configs" / "kingma" / "m2_mnist.py:100,smoke")
+    config.train.steps_per_epoch = 4
+    result = benchmark.seeds_throughput(config, seed_counts=[2], data_dir=str(data_dir),
+                                        epochs=1)
+    (row,) = result["rows"]
+    assert row["seeds"] == 2 and row["epoch_seconds"] > 0
+    assert row["images_per_second"] == pytest.approx(2 * 4 * 110 / row["epoch_seconds"])
+    assert row["speedup_over_separate_runs"] > 0
+    assert config.train.epochs == 3  # the caller's config is not changed

@@ -211,6 +211,7 @@ class Trainer:
         self.upgrade_fingerprint = upgrade_fingerprint or (lambda old: old)
         self.history = []
         self.epoch = 0  # epochs completed
+        self.stopped_early = False  # by fit's deadline
 
         self.objectives = _objectives(model)
         for objective in self.objectives:
@@ -456,8 +457,13 @@ class Trainer:
             batch[s] = {k: keras.ops.take(v, idx, axis=0) for k, v in self._data[s].items()}
         self.model.initialize(batch)
 
-    def fit(self):
+    def fit(self, deadline=None):
         """Trains up to ``epochs``, resuming from the latest checkpoint in ``workdir``.
+
+        Args:
+            deadline: a ``time.monotonic()`` value; once it has passed, training
+                stops after the current epoch, at a checkpoint (``stopped_early``
+                is then True), to be resumed later.
 
         Returns:
             The list of per-epoch metric records (also in ``metrics.jsonl``).
@@ -470,10 +476,20 @@ class Trainer:
         try:
             while self.epoch < self.epochs:
                 self._after_epoch(self._train_epoch(), log)
+                if self._out_of_time(deadline):
+                    break
         finally:
             if log:
                 log.close()
         return self.history
+
+    def _out_of_time(self, deadline):
+        """Past ``deadline`` with epochs left: checkpoint (if not just done) and say so."""
+        self.stopped_early = (deadline is not None and self.epoch < self.epochs
+                              and time.monotonic() >= deadline)
+        if self.stopped_early and self.workdir and self.epoch % self.checkpoint_every:
+            self.save_checkpoint()
+        return self.stopped_early
 
     def _start(self, path=None):
         """Restores the latest (or ``path``'s) checkpoint, or initializes a new run."""
@@ -722,10 +738,44 @@ class MultiSeedTrainer:
                             f"{path} is gone; resume the seeds one by one.")
                     t._start(path)
 
-    def fit(self):
-        """Trains every seed to ``epochs``, resuming; returns each seed's history."""
+    def flops_per_epoch(self):
+        """XLA's count of the floating-point operations of one epoch of every seed
+        (JAX only; None on TensorFlow), from the compiled step's cost analysis."""
+        if self.backend != "jax":
+            return None
+        import jax
+
+        first = self.trainers[0]
+        indices = [t._indices(0, first.steps_per_execution) for t in self.trainers]
+        if len(self.trainers) > 1:
+            state = jax.tree_util.tree_map(lambda *xs: jax.numpy.stack(xs),
+                                           *[t._jax_state() for t in self.trainers])
+            indices = jax.tree_util.tree_map(lambda *xs: np.stack(xs), *indices)
+            compiled = self._chunk.lower(state, self._data, indices).compile()
+        else:
+            compiled = first._jax_chunk.lower(first._jax_state(), first._data,
+                                              indices[0]).compile()
+        analysis = compiled.cost_analysis()
+        if isinstance(analysis, (list, tuple)):
+            analysis = analysis[0] if analysis else {}
+        flops = (analysis or {}).get("flops")
+        if flops is None:
+            return None
+        return float(flops) * first.steps_per_epoch / first.steps_per_execution
+
+    @property
+    def stopped_early(self):
+        """Whether a deadline stopped some seed before its last epoch."""
+        return any(getattr(t, "stopped_early", False) for t in self.trainers)
+
+    def fit(self, deadline=None):
+        """Trains every seed to ``epochs``, resuming; returns each seed's history.
+
+        ``deadline`` (a ``time.monotonic()`` value) stops every seed at a
+        checkpoint once it has passed, as ``Trainer.fit`` does.
+        """
         if self.backend != "jax" or len(self.trainers) == 1:
-            return [t.fit() for t in self.trainers]
+            return [t.fit(deadline) for t in self.trainers]
         import jax
 
         self._restore()
@@ -762,6 +812,8 @@ class MultiSeedTrainer:
                     record = t._end_epoch(sums[i], seconds / len(self.trainers))
                     record["epoch_seconds_all_seeds"] = seconds
                     t._after_epoch(record, logs[i])
+                if any([t._out_of_time(deadline) for t in self.trainers]):
+                    break
         finally:
             for log in logs:
                 if log:

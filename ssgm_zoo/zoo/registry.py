@@ -3,8 +3,9 @@
 Each family keeps its records in its own folder
 (``ssgm_zoo/models/<family>/entries/<name>.json``), with the files of the
 entries it ships beside them (``entries/<name>/``). ``$SSGM_ZOO_ENTRIES``
-(folders separated by ``os.pathsep``) adds folders of records, and
-``$SSGM_ZOO_MIRROR`` folders of entry files (local copies), searched first.
+(folders separated by ``os.pathsep``) adds folders of records, searched first
+(a record there shadows one of the same name shipped with a family), and
+``$SSGM_ZOO_MIRROR`` folders of entry files (local copies), also searched first.
 
 Reading the registry imports no backend.
 """
@@ -79,12 +80,12 @@ def _all():
         merged, broken = {}, {}
         for directory in dirs:
             good, bad = _read(directory)
-            broken.update({n: m for n, m in bad.items() if n not in merged})
-            for name, (record, path) in good.items():
-                if name in merged:
-                    raise RegistryError(f"Entry {name!r} is recorded twice: {merged[name][1]} "
-                                        f"and {path}.")
-                merged[name] = (record, path)
+            # An earlier folder shadows a later one, as on a search path: a record
+            # rebuilt under $SSGM_ZOO_ENTRIES replaces the shipped one of that name.
+            broken.update({n: m for n, m in bad.items() if n not in merged and n not in broken})
+            for name, entry in good.items():
+                if name not in merged and name not in broken:
+                    merged[name] = entry
         _CACHE.clear()
         _CACHE[dirs] = (merged, broken)
     return _CACHE[dirs]

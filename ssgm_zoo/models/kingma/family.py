@@ -7,7 +7,7 @@ named as strings and imported when a model is built or loaded.
 from ssgm_zoo import families
 from ssgm_zoo.models.kingma import paper
 
-__all__ = ["FAMILY", "paper_result", "results_table", "upgrade_config"]
+__all__ = ["FAMILY", "paper_result", "results_table", "upgrade_config", "protocol"]
 
 _PACKAGE = "ssgm_zoo.models.kingma"
 _UNITS = "test error rate on the 10,000 MNIST test images"
@@ -72,6 +72,37 @@ def results_table(records):
     return "\n".join(rows)
 
 
+SEEDS = (0, 1, 2, 3, 4)
+LABELS = (100, 600, 1000, 3000)
+
+
+def protocol(seeds=None, labels=None):
+    """Every run of the paper's table 1: M1, then M1+M2 and M2 at each number of labels.
+
+    M1 trains once (seed 0): its classifier row varies the label split
+    instead, and every M1+M2 run stacks on it.
+    """
+    seeds = tuple(seeds or SEEDS)
+    runs = [families.ProtocolRun(
+        name="m1-mnist", config="zoo_configs/kingma/m1_mnist.py", seeds=(0,),
+        entry={"latent_classifier_labels": 100, "label_seeds": SEEDS,
+               "description": "The VAE M1 trained without labels on the 50,000 MNIST training "
+                              "images; the frozen first stage of every M1+M2 entry."})]
+    for n in labels or LABELS:
+        runs.append(families.ProtocolRun(
+            name=f"m1m2-mnist-{n}", config=f"zoo_configs/kingma/m1m2_mnist.py:{n}",
+            seeds=seeds, overrides={"m1_checkpoint": "{workdir}/m1-mnist-s0/model"},
+            needs=("m1-mnist",),
+            entry={"base_entry": "m1-mnist",
+                   "description": f"M2 on the z1 features of the frozen m1-mnist encoder, with "
+                                  f"{n} balanced labels."}))
+    for n in labels or LABELS:
+        runs.append(families.ProtocolRun(
+            name=f"m2-mnist-{n}", config=f"zoo_configs/kingma/m2_mnist.py:{n}", seeds=seeds,
+            entry={"description": f"M2 on MNIST pixels with {n} balanced labels."}))
+    return runs
+
+
 _TAGS = ("variational-autoencoder", "semi-supervised-learning")
 
 FAMILY = families.register(families.Family(
@@ -98,4 +129,5 @@ FAMILY = families.register(families.Family(
     upgrade_config=upgrade_config,
     paper_result=paper_result,
     results_table=results_table,
+    protocol=protocol,
 ))

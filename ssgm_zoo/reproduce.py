@@ -1,0 +1,242 @@
+"""A family's whole protocol in one command: every run of its results table.
+
+``tools/reproduce.py`` is the command line over these functions. The family
+lists its runs (``Family.protocol``); each is a config trained with several
+seeds as one multi-seed run (``experiment.run_seeds``) in
+``<workdir>/<name>-s<seed>``. Whatever the work directory already holds
+resumes; a time budget stops training cleanly at a checkpoint; and
+``manifest.json`` records each run's state, seeds, directories and command,
+which ``make_entries`` turns into zoo entries (and so into the family's table).
+
+Results made on another machine come back in pieces: ``pack`` writes what
+entries and tables need (final models, metrics, logs, configs; for unfinished
+runs their latest checkpoint, to resume) as a gzipped tar split into parts of
+at most 16 MiB, and ``unpack`` restores them.
+"""
+
+import glob
+import io
+import json
+import os
+import shlex
+import tarfile
+import time
+
+from ssgm_zoo import families, files
+
+__all__ = ["plan", "run_protocol", "status", "make_entries", "pack", "unpack", "MANIFEST",
+           "PART_BYTES"]
+
+MANIFEST = "manifest.json"
+PART_BYTES = 16 * 1024 * 1024
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def plan(family_name, *, seeds=None, labels=None):
+    """The family's protocol runs (``ProtocolRun``), narrowed to ``seeds`` and ``labels``."""
+    family = families.get(family_name)
+    if family.protocol is None:
+        raise ValueError(f"Family {family.name!r} has no protocol to reproduce.")
+    return family, family.protocol(seeds=seeds, labels=labels)
+
+
+def _read_manifest(workdir):
+    path = os.path.join(workdir, MANIFEST)
+    if not os.path.exists(path):
+        return {"runs": {}}
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_manifest(workdir, manifest):
+    files.atomic_write_json(os.path.join(workdir, MANIFEST), manifest, indent=1)
+
+
+def _command(run, workdir, data_dir, backend, extra):
+    args = ["python", "tools/train.py", f"--config={run.config}",
+            f"--workdir={workdir}/{run.name}-s{{seed}}",
+            f"--seeds={','.join(map(str, run.seeds))}"]
+    if data_dir:
+        args.append(f"--data_dir={data_dir}")
+    if backend:
+        args.append(f"--backend={backend}")
+    args += [f"--config.{k}={v}" for k, v in {**_overrides(run, workdir), **extra}.items()]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def _overrides(run, workdir):
+    return {k: (v.replace("{workdir}", str(workdir)) if isinstance(v, str) else v)
+            for k, v in run.overrides.items()}
+
+
+def _config(run, workdir, extra, config_arg):
+    """The run's config with its overrides and ``extra`` (``{"train.epochs": 5}``) applied."""
+    from ssgm_zoo.config import load_config_file
+
+    path, _, arg = run.config.partition(":")
+    if config_arg:
+        arg = ",".join(p for p in (arg, config_arg) if p)
+    config = load_config_file(os.path.join(_REPO, path) + (f":{arg}" if arg else ""))
+    for key, value in {**_overrides(run, workdir), **extra}.items():
+        target = config
+        *parents, leaf = key.split(".")
+        for part in parents:
+            target = target[part]
+        target[leaf] = value
+    return config
+
+
+def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None,
+                 budget_minutes=None, overrides=None, config_arg=None, verbose=1, log=print):
+    """Trains every run of the protocol not yet finished in ``workdir``, in order.
+
+    Args:
+        family_name: the family.
+        workdir: where runs live (created if needed); what it holds resumes.
+        data_dir: the datasets' folder.
+        seeds, labels: narrow the protocol.
+        budget_minutes: stop cleanly, at checkpoints, once this much time has
+            passed (runs resume on the next call).
+        overrides: config fields set on every run (``{"train.epochs": 5}``).
+        config_arg: appended to every config's argument (``"smoke"``).
+        verbose: progress bars.
+        log: where one-line progress messages go.
+
+    Returns:
+        The manifest (also in ``workdir/manifest.json``).
+    """
+    from ssgm_zoo import experiment
+
+    family, runs = plan(family_name, seeds=seeds, labels=labels)
+    os.makedirs(workdir, exist_ok=True)
+    manifest = _read_manifest(workdir)
+    manifest["family"] = family.name
+    deadline = None if budget_minutes is None else time.monotonic() + 60 * budget_minutes
+    extra = dict(overrides or {})
+    import keras
+
+    backend = keras.backend.backend()
+    for run in runs:
+        entry = manifest["runs"].setdefault(run.name, {})
+        entry.update({"config": run.config, "seeds": list(run.seeds),
+                      "run_dirs": [f"{workdir}/{run.name}-s{s}" for s in run.seeds],
+                      "command": _command(run, workdir, data_dir, backend, extra),
+                      "entry": None if run.entry is None else dict(run.entry)})
+        if entry.get("state") == "finished" and all(
+                os.path.exists(os.path.join(d, "metrics.json")) for d in entry["run_dirs"]):
+            continue
+        blocked = [n for n in run.needs if manifest["runs"].get(n, {}).get("state") != "finished"]
+        if blocked:
+            entry["state"] = f"waiting for {', '.join(blocked)}"
+            continue
+        if deadline is not None and time.monotonic() >= deadline:
+            entry["state"] = entry.get("state") if entry.get("state") == "partial" else "pending"
+            continue
+        log(f"{run.name}: seeds {', '.join(map(str, run.seeds))}")
+        started = time.monotonic()
+        results = experiment.run_seeds(_config(run, workdir, extra, config_arg),
+                                       f"{workdir}/{run.name}-s{{seed}}", run.seeds,
+                                       data_dir=data_dir, verbose=verbose, deadline=deadline)
+        entry["seconds"] = entry.get("seconds", 0.0) + time.monotonic() - started
+        entry["state"] = "partial" if results is None else "finished"
+        _write_manifest(workdir, manifest)
+    _write_manifest(workdir, manifest)
+    return manifest
+
+
+def status(workdir):
+    """``{run name: state}`` from the manifest (``finished``, ``partial``, ``pending``, ...)."""
+    return {name: run.get("state", "pending")
+            for name, run in _read_manifest(workdir)["runs"].items()}
+
+
+def make_entries(workdir, *, data_dir=None, entries_dir=None, names=None):
+    """Builds the zoo entry of every finished run of the manifest; returns the records.
+
+    Args:
+        workdir: the protocol's work directory.
+        data_dir: the datasets' folder.
+        entries_dir: where records and entry folders go (default: the family's).
+        names: only these runs.
+    """
+    from ssgm_zoo.zoo import publishing
+
+    manifest = _read_manifest(workdir)
+    family = families.get(manifest["family"])
+    records = []
+    for name, run in manifest["runs"].items():
+        if run.get("state") != "finished" or run.get("entry") is None:
+            continue
+        if names and name not in names:
+            continue
+        options = dict(run["entry"])
+        records.append(publishing.build_entry(
+            name, run["run_dirs"], entries_dir=entries_dir or family.entries_dir,
+            command=run["command"], data_dir=data_dir, **options))
+    return records
+
+
+def _packed(workdir):
+    """The files of ``workdir`` worth bringing back: all but intermediate checkpoints."""
+    keep = []
+    for root, dirs, names in os.walk(workdir):
+        rel = os.path.relpath(root, workdir)
+        parts = [] if rel == "." else rel.split(os.sep)
+        if "checkpoints" in parts:
+            continue
+        if "checkpoints" in dirs and not os.path.exists(os.path.join(root, "metrics.json")):
+            # An unfinished run keeps its latest checkpoint, to resume elsewhere.
+            done = sorted(glob.glob(os.path.join(root, "checkpoints", "epoch_*")))
+            if done:
+                keep += [os.path.join(done[-1], name) for name in os.listdir(done[-1])]
+        dirs[:] = [d for d in dirs if d != "checkpoints"]
+        keep += [os.path.join(root, n) for n in names]
+    return sorted(keep)
+
+
+def pack(workdir, out_dir, *, part_bytes=PART_BYTES, name="results"):
+    """Writes ``workdir``'s results as ``out_dir/<name>.tar.gz.partNNN`` pieces.
+
+    Returns:
+        The part files, in order.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for path in _packed(workdir):
+            tar.add(path, arcname=os.path.relpath(path, workdir), recursive=False)
+    blob = buffer.getvalue()
+    parts = []
+    for k, lo in enumerate(range(0, max(len(blob), 1), part_bytes)):
+        part = os.path.join(out_dir, f"{name}.tar.gz.part{k:03d}")
+        with files.atomic_write(part, "wb") as f:
+            f.write(blob[lo:lo + part_bytes])
+        parts.append(part)
+    return parts
+
+
+def unpack(in_dir, workdir, *, name="results"):
+    """Restores what ``pack`` wrote into ``workdir``; returns the files restored.
+
+    Raises:
+        FileNotFoundError: no parts in ``in_dir``.
+        ValueError: a part is missing from the sequence, or the archive holds
+            a path outside ``workdir`` or a link.
+    """
+    parts = sorted(glob.glob(os.path.join(in_dir, f"{name}.tar.gz.part*")))
+    if not parts:
+        raise FileNotFoundError(f"No {name}.tar.gz.part* files in {in_dir}.")
+    expected = [os.path.join(in_dir, f"{name}.tar.gz.part{k:03d}") for k in range(len(parts))]
+    if parts != expected:
+        raise ValueError(f"The parts in {in_dir} are not numbered 000 to {len(parts) - 1:03d}: "
+                         f"{[os.path.basename(p) for p in parts]}.")
+    blob = b"".join(open(p, "rb").read() for p in parts)
+    os.makedirs(workdir, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
+        members = tar.getmembers()
+        for m in members:
+            if not (m.isfile() or m.isdir()):
+                raise ValueError(f"The archive holds {m.name!r}, which is not a plain file.")
+        tar.extractall(workdir, filter="data")
+    return [m.name for m in members if m.isfile()]
+

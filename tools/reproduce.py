@@ -1,0 +1,75 @@
+"""Runs a family's whole protocol: every run its results table needs, every seed.
+
+  python tools/reproduce.py kingma --workdir=runs/kingma --data_dir=../shared/data \
+      --backend=jax [--seeds=0,1,2,3,4] [--labels=100,600] [--budget_minutes=8]
+  python tools/reproduce.py kingma --workdir=runs/kingma --status
+  python tools/reproduce.py kingma --workdir=runs/kingma --pack=$OUT       # pieces <= 16 MiB
+  python tools/reproduce.py kingma --workdir=runs/kingma --unpack=DIR
+  python tools/reproduce.py kingma --workdir=runs/kingma --make_entries --data_dir=...
+
+Seeds of one config train as one multi-seed program; what ``--workdir`` holds
+resumes; ``--budget_minutes`` stops at checkpoints when the time is spent and
+prints what is left. ``--override=train.epochs=5`` (repeatable) and
+``--config_arg=smoke`` change every run (for short trials).
+"""
+
+import ast
+import os
+
+from absl import app, flags
+
+_WORKDIR = flags.DEFINE_string("workdir", None, "The protocol's work directory.")
+_DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"), "Data folder.")
+_BACKEND = flags.DEFINE_enum("backend", None, ["tensorflow", "jax"], "Keras backend.")
+_SEEDS = flags.DEFINE_list("seeds", None, "Seeds (default: the family's).")
+_LABELS = flags.DEFINE_list("labels", None, "Numbers of labels (default: the family's).")
+_BUDGET = flags.DEFINE_float("budget_minutes", None, "Stop at checkpoints after this long.")
+_OVERRIDES = flags.DEFINE_multi_string("override", [], "key=value set on every run's config.")
+_CONFIG_ARG = flags.DEFINE_string("config_arg", None, "Appended to every config's argument.")
+_STATUS = flags.DEFINE_bool("status", False, "Print each run's state and stop.")
+_PACK = flags.DEFINE_string("pack", None, "Write the results as pieces into this folder.")
+_UNPACK = flags.DEFINE_string("unpack", None, "Restore pieces from this folder.")
+_MAKE = flags.DEFINE_bool("make_entries", False, "Build the entries of finished runs.")
+_QUIET = flags.DEFINE_bool("quiet", False, "No progress bars.")
+flags.mark_flags_as_required(["workdir"])
+
+
+def _value(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def main(argv):
+    if len(argv) != 2:
+        raise app.UsageError("Usage: python tools/reproduce.py FAMILY --workdir=DIR [...]")
+    if _BACKEND.value:
+        os.environ["KERAS_BACKEND"] = _BACKEND.value
+    from ssgm_zoo import reproduce
+
+    family, workdir = argv[1], _WORKDIR.value
+    if _UNPACK.value:
+        restored = reproduce.unpack(_UNPACK.value, workdir)
+        print(f"Restored {len(restored)} files into {workdir}.")
+    elif _PACK.value:
+        for part in reproduce.pack(workdir, _PACK.value):
+            print(f"{part} ({os.path.getsize(part) / 2**20:.1f} MiB)")
+    elif _MAKE.value:
+        for record in reproduce.make_entries(workdir, data_dir=_DATA_DIR.value):
+            print(f"{record.name}: {record.headline_metric} = {record.headline.published:.4f}")
+    elif not _STATUS.value:
+        overrides = dict(o.split("=", 1) for o in _OVERRIDES.value)
+        reproduce.run_protocol(
+            family, workdir, data_dir=_DATA_DIR.value,
+            seeds=[int(s) for s in _SEEDS.value] if _SEEDS.value else None,
+            labels=[int(n) for n in _LABELS.value] if _LABELS.value else None,
+            budget_minutes=_BUDGET.value,
+            overrides={k: _value(v) for k, v in overrides.items()},
+            config_arg=_CONFIG_ARG.value, verbose=0 if _QUIET.value else 1)
+    for name, state in reproduce.status(workdir).items():
+        print(f"{name:24s} {state}")
+
+
+if __name__ == "__main__":
+    app.run(main)
