@@ -93,7 +93,8 @@ def _device_peak():
     return kind, None
 
 
-def seeds_throughput(config, *, seed_counts=(1, 5, 10), data_dir=None, epochs=2):
+def seeds_throughput(config, *, seed_counts=(1, 5, 10), data_dir=None, epochs=2,
+                     seed_loop="auto"):
     """Speed of S seeds trained as one program, for each S in ``seed_counts``.
 
     For each S: the compiling first epoch, then the median of ``epochs`` timed
@@ -124,7 +125,7 @@ def seeds_throughput(config, *, seed_counts=(1, 5, 10), data_dir=None, epochs=2)
                                                eval_splits=(), splits=splits,
                                                device_cache=cache)
             trainers.append(trainer)
-        multi = MultiSeedTrainer(trainers)
+        multi = MultiSeedTrainer(trainers, seed_loop=seed_loop)
         flops = multi.flops_per_epoch()
         histories = multi.fit()
         joint = [r.get("epoch_seconds_all_seeds", r["epoch_seconds"]) for r in histories[0]]
@@ -135,6 +136,7 @@ def seeds_throughput(config, *, seed_counts=(1, 5, 10), data_dir=None, epochs=2)
         images = count * trainers[0].steps_per_epoch * _images_per_step(trainers[0])
         rows.append({
             "seeds": count,
+            "seed_loop": multi.seed_loop if count > 1 else None,
             "compile_epoch_seconds": joint[0],
             "epoch_seconds": median,
             "epoch_seconds_per_seed": median / count,

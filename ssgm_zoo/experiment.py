@@ -116,9 +116,11 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
     t = resolved["train"]
 
     def fingerprint(c):
-        # Everything but the stopping point must match to resume; so a finished
+        # Everything but the stopping point (and whether XLA compiles the steps,
+        # which changes speed, not results) must match to resume; so a finished
         # run can be extended by raising train.epochs.
-        return {**c, "train": {k: v for k, v in c["train"].items() if k != "epochs"}}
+        return {**c, "train": {k: v for k, v in c["train"].items()
+                               if k not in ("epochs", "jit_compile")}}
 
     trainer = Trainer(
         model,
@@ -135,6 +137,7 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         workdir=workdir,
         checkpoint_every=t["checkpoint_every"],
         steps_per_execution=t["steps_per_execution"],
+        jit_compile=t.get("jit_compile", True),
         verbose=verbose,
         fingerprint=fingerprint(resolved),
         upgrade_fingerprint=lambda old: fingerprint(family.upgrade_config(old)),
@@ -175,7 +178,8 @@ def seed_workdir(workdir, seed, num_seeds):
     return workdir.replace("{seed}", str(seed))
 
 
-def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None):
+def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None,
+              seed_loop="auto"):
     """Trains ``config`` with each of ``seeds``, as one program where the backend allows.
 
     Every seed gets the run directory a single run of it writes
@@ -184,7 +188,8 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
     (``ssgm_zoo.training.MultiSeedTrainer``), on TensorFlow one after another.
 
     ``deadline`` (a ``time.monotonic()`` value) stops the seeds at a checkpoint
-    once it has passed; the run then resumes with the same call.
+    once it has passed; the run then resumes with the same call. ``seed_loop``
+    is ``MultiSeedTrainer``'s (how one JAX program runs the seeds).
 
     Returns:
         The final metrics of each seed, in the order of ``seeds``; None when the
@@ -207,7 +212,7 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
         runs.append((workdir_k, *prepare(seeded, workdir_k, data_dir=data_dir, verbose=verbose,
                                          splits=splits, device_cache=cache)))
     resumed_from = [t.latest_checkpoint() for _, t, _, _ in runs]
-    trainer = MultiSeedTrainer([t for _, t, _, _ in runs])
+    trainer = MultiSeedTrainer([t for _, t, _, _ in runs], seed_loop=seed_loop)
     trainer.fit(deadline)
     if trainer.stopped_early:
         return None

@@ -34,10 +34,13 @@ def assert_close(a, b):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
 
 
-def test_each_seed_of_a_joint_run_equals_its_single_run():
+@pytest.mark.parametrize("seed_loop", ["vmap", "map"])
+def test_each_seed_of_a_joint_run_equals_its_single_run(seed_loop):
     cache = {}
     joint = [trainer(s, cache=cache) for s in (0, 1, 2)]
-    histories = MultiSeedTrainer(joint).fit()
+    multi = MultiSeedTrainer(joint, seed_loop=seed_loop)
+    assert multi.seed_loop == seed_loop
+    histories = multi.fit()
     assert joint[0]._data["unlabeled"]["x"] is joint[2]._data["unlabeled"]["x"]  # once on device
     for seed, t in zip((0, 1, 2), joint):
         single = trainer(seed)
@@ -96,3 +99,5 @@ def test_seeds_that_differ_in_more_than_their_seed_are_refused():
         MultiSeedTrainer([trainer(0), trainer(1, steps_per_epoch=5)])
     with pytest.raises(ValueError, match="must differ"):
         MultiSeedTrainer([trainer(0), trainer(0)])
+    with pytest.raises(ValueError, match="seed_loop must be one of"):
+        MultiSeedTrainer([trainer(0)], seed_loop="pmap")

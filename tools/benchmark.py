@@ -26,6 +26,9 @@ _MAX_EPOCHS = flags.DEFINE_integer("max_epochs", 100, "Give up on the target aft
 _OUTPUT = flags.DEFINE_string("output", None, "Also write the JSON here.")
 _SEEDS = flags.DEFINE_list("seeds", None,
                            "Seed counts (e.g. 1,5,10): time S seeds as one program for each S.")
+_SEED_LOOP = flags.DEFINE_enum("seed_loop", "auto", ["auto", "vmap", "map"],
+                               "How one program runs several seeds (JAX): vmap, lax.map, "
+                               "or auto (map on CPU, vmap elsewhere).")
 flags.mark_flags_as_required(["config"])
 
 
@@ -38,7 +41,8 @@ def main(argv):
     if _SEEDS.value:
         result = benchmark.seeds_throughput(_CONFIG.value, data_dir=_DATA_DIR.value,
                                             seed_counts=[int(s) for s in _SEEDS.value],
-                                            epochs=_EPOCHS.value)
+                                            epochs=_EPOCHS.value,
+                                            seed_loop=_SEED_LOOP.value)
     else:
         result = benchmark.throughput(_CONFIG.value, data_dir=_DATA_DIR.value,
                                       epochs=_EPOCHS.value)

@@ -19,6 +19,9 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (resumed if it ha
 _SEED = flags.DEFINE_integer("seed", None, "Overrides config.seed (also the label-split seed).")
 _SEEDS = flags.DEFINE_list("seeds", None,
                            "Several seeds, trained together; --workdir must contain {seed}.")
+_SEED_LOOP = flags.DEFINE_enum("seed_loop", "auto", ["auto", "vmap", "map"],
+                               "How one program runs several seeds on JAX: vmap, lax.map, or "
+                               "auto (map on CPU, vmap elsewhere); the results are the same.")
 _DATA_DIR = flags.DEFINE_string(
     "data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"),
     "Folder with the datasets' original files (default $SSGM_ZOO_DATA_DIR); "
@@ -43,7 +46,8 @@ def main(argv):
         config.seed = _SEED.value
     seeds = [int(s) for s in _SEEDS.value] if _SEEDS.value else [config.seed]
     results = experiment.run_seeds(config, _WORKDIR.value, seeds, data_dir=_DATA_DIR.value,
-                                   verbose=0 if _QUIET.value else 1)
+                                   verbose=0 if _QUIET.value else 1,
+                                   seed_loop=_SEED_LOOP.value)
     for metrics in results:
         print({k: v for k, v in metrics.items()
                if k == "seed" or "error" in k or "elbo" in k})

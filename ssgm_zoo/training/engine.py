@@ -38,6 +38,7 @@ import numpy as np
 from ssgm_zoo.models.base import Objective
 from ssgm_zoo.training import checkpoints
 from ssgm_zoo.training.logs import RunLog
+from ssgm_zoo.training.optimizers import make_optimizer
 
 __all__ = ["Trainer", "MultiSeedTrainer", "TrainingDivergedError", "batch_indices"]
 
@@ -84,12 +85,6 @@ def batch_indices(seed, stream, num_items, batch_size, start_step, num_steps):
         hi = min(last - pass_index * num_items, num_items)
         pieces.append(perm[lo:hi])
     return np.concatenate(pieces).astype(np.int32).reshape(num_steps, batch_size)
-
-
-def _make_optimizer(spec):
-    spec = dict(spec)
-    name = spec.pop("name", "adam")
-    return keras.optimizers.get({"class_name": name, "config": spec})
 
 
 def _objectives(model):
@@ -256,7 +251,7 @@ class Trainer:
             specs = optimizer
         else:
             specs = {name: optimizer for name in names}
-        self.optimizers = [_make_optimizer(specs[name]) for name in names]
+        self.optimizers = [make_optimizer(specs[name]) for name in names]
         self._objective_variables = [list(model.objective_variables(n)) for n in names]
         if getattr(model, "disjoint_objectives", False):
             self._check_disjoint()
@@ -670,12 +665,25 @@ class MultiSeedTrainer:
     between seeds must be state (weights, optimizer and random state) or data,
     never a Python attribute the model's computation reads.
 
+    How the joint program runs the seeds is ``seed_loop``: ``"vmap"`` makes
+    each step one larger step over all seeds (what a GPU wants: its small
+    kernels become S times larger), ``"map"`` runs the seeds one after another
+    inside the program (``lax.map``: on a CPU, whose cores one seed's step
+    already fills, batching seeds adds work without adding parallelism), and
+    ``"auto"`` picks ``"map"`` on CPU and ``"vmap"`` elsewhere. The results
+    are the same either way; ``tools/benchmark.py --seeds`` measures both.
+
     Args:
         trainers: one ``Trainer`` per seed, alike but for their seed, model
             weights and per-seed data (build them with one ``device_cache``).
+        seed_loop: ``"auto"``, ``"vmap"`` or ``"map"`` (JAX only).
     """
 
-    def __init__(self, trainers):
+    SEED_LOOPS = ("auto", "vmap", "map")
+
+    def __init__(self, trainers, seed_loop="auto"):
+        if seed_loop not in self.SEED_LOOPS:
+            raise ValueError(f"seed_loop must be one of {self.SEED_LOOPS}, got {seed_loop!r}.")
         self.trainers = list(trainers)
         if not self.trainers:
             raise ValueError("MultiSeedTrainer needs at least one trainer.")
@@ -694,6 +702,11 @@ class MultiSeedTrainer:
                 raise ValueError(f"Seed {t.seed} differs from seed {first.seed} in more than "
                                  "its seed (schedule, streams, objectives or model shapes).")
         self.backend = first.backend
+        self.seed_loop = seed_loop
+        if seed_loop == "auto" and self.backend == "jax":
+            import jax
+
+            self.seed_loop = "map" if jax.devices()[0].platform == "cpu" else "vmap"
         for t in self.trainers:
             t._show_seed = len(self.trainers) > 1
         if self.backend == "jax" and len(self.trainers) > 1:
@@ -716,7 +729,21 @@ class MultiSeedTrainer:
         self._data = {s: {k: first._data[s][k] if data_axes[s][k] is None else
                           jax.numpy.stack([t._data[s][k] for t in self.trainers])
                           for k in first._data[s]} for s in first.streams}
-        mapped = jax.vmap(first._jax_chunk_fn, in_axes=(0, data_axes, 0))
+        if self.seed_loop == "vmap":
+            mapped = jax.vmap(first._jax_chunk_fn, in_axes=(0, data_axes, 0))
+        else:
+            def mapped(state, data, indices):
+                # Shared arrays stay closed over; the per-seed ones are mapped.
+                own = {s: {k: v for k, v in data[s].items() if data_axes[s][k] == 0}
+                       for s in data}
+
+                def one(args):
+                    seed_state, seed_data, seed_indices = args
+                    merged = {s: {k: seed_data[s][k] if data_axes[s][k] == 0 else data[s][k]
+                                  for k in data[s]} for s in data}
+                    return first._jax_chunk_fn(seed_state, merged, seed_indices)
+
+                return jax.lax.map(one, (state, own, indices))
         self._chunk = jax.jit(mapped) if first.jit_compile else mapped
         for t in self.trainers[1:]:  # one compiled evaluation serves every seed
             t._jax_eval = first._jax_eval

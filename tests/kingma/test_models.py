@@ -90,3 +90,68 @@ def test_m1_active_dimensions_thresholds_std_of_means():
     threshold = float(np.median(means.std(0)))
     assert m1.active_dimensions(x, threshold=threshold) == [
         int(i) for i in np.flatnonzero(means.std(0) > threshold)]
+
+
+@pytest.mark.parametrize("init_std", [None, 0.1])
+def test_every_initial_weight_matrix_of_a_gaussian_head_differs(init_std):
+    # Same-shaped kernels built from one seed came out identical: the mean and
+    # log-variance layers (and the body's first layer) started as copies.
+    from ssgm_zoo.models.kingma.networks import GaussianHead
+
+    head = GaussianHead(8, (8,), 8, init_std=init_std, seed=5)
+    kernels = {"body": head.body.hidden[0].kernel, "mean": head.mean.kernel,
+               "log_var": head.log_var.kernel}
+    kernels = {k: ops.convert_to_numpy(v) for k, v in kernels.items()}
+    names = sorted(kernels)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not np.allclose(kernels[a], kernels[b]), (a, b)
+
+
+def test_m2_kernels_of_one_shape_all_start_different():
+    model = M2(data_shape=(6,), likelihood="gaussian", hidden_units=(6,), latent_dim=6,
+               num_classes=2, init_std=None, seed=1, decoder_variance="per_example")
+    kernels = [ops.convert_to_numpy(v) for v in model.weights if len(v.shape) == 2]
+    for i, a in enumerate(kernels):
+        for b in kernels[i + 1:]:
+            assert a.shape != b.shape or not np.allclose(a, b)
+
+
+def test_authors_init_starts_q_with_unit_variance_and_draws_hidden_biases():
+    model = M2(hidden_units=(16,), latent_dim=3, init_std=1e-3, authors_init=True, seed=0)
+    assert not np.any(ops.convert_to_numpy(model.encoder.log_var.kernel))
+    assert not np.any(ops.convert_to_numpy(model.encoder.log_var.bias))
+    for bias in (model.encoder.body.hidden[0].bias, model.decoder.hidden[0].bias,
+                 model.encoder.mean.bias):
+        values = ops.convert_to_numpy(bias)
+        assert 5e-4 < values.std() < 2e-3
+    # q(y|x) keeps zero biases, as in the authors' MLP_Categorical.
+    assert not np.any(ops.convert_to_numpy(model.classifier.hidden[0].bias))
+    with pytest.raises(ValueError, match="authors_init needs init_std"):
+        M2(hidden_units=(4,), latent_dim=2, init_std=None, authors_init=True)
+
+
+def test_per_example_decoder_variance_follows_the_decoder_and_round_trips():
+    model = M2(data_shape=(5,), likelihood="gaussian", hidden_units=(7,), latent_dim=3,
+               decoder_variance="per_example", init_std=0.3, seed=2)
+    z = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    y = np.eye(10, dtype="float32")[[0, 1, 2, 3]]
+    mean, log_var = model._decode_with_log_var(z, y)
+    log_var = ops.convert_to_numpy(log_var)
+    assert log_var.shape == (4, 5)
+    assert np.ptp(log_var, axis=0).min() > 0  # differs between examples
+    # The bound uses it: log N(x; mean, exp(log_var)) summed over features.
+    x = np.random.default_rng(1).normal(size=(4, 5)).astype("float32")
+    eps = np.zeros((4, 3), "float32")
+    enc_mean, enc_log_var = model.encoder(ops.concatenate([x, y], -1))
+    mean, log_var = (ops.convert_to_numpy(t) for t in model._decode_with_log_var(enc_mean, y))
+    log_px = (-0.5 * (np.log(2 * np.pi) + log_var + (x - mean) ** 2 / np.exp(log_var))).sum(-1)
+    kl = ops.convert_to_numpy(
+        ops.sum(0.5 * (ops.exp(enc_log_var) + enc_mean**2 - 1 - enc_log_var), -1))
+    got = ops.convert_to_numpy(model.labeled_bound(x, y, eps))
+    np.testing.assert_allclose(got, log_px - np.log(10) - kl, rtol=1e-4, atol=1e-4)
+    again = M2.from_config(model.get_config())
+    assert again.decoder_variance == "per_example"
+    assert [tuple(v.shape) for v in again.weights] == [tuple(v.shape) for v in model.weights]
+    with pytest.raises(ValueError, match="decoder_variance"):
+        M2(decoder_variance="per_pixel")

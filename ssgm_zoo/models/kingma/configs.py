@@ -5,7 +5,10 @@ from ssgm_zoo.config import base_config
 __all__ = ["ADAM", "kingma_config", "m2_schedule"]
 
 # Adam as in the authors' code (dpkingma/nips14-ssl): lr 3e-4, beta1 0.9, beta2 0.999.
-ADAM = {"name": "adam", "learning_rate": 3e-4, "beta_1": 0.9, "beta_2": 0.999}
+# Their adam.py leaves out the bias correction and epsilon: set
+# ``bias_correction=False`` (ssgm_zoo.training.optimizers) for their update.
+ADAM = {"name": "adam", "learning_rate": 3e-4, "beta_1": 0.9, "beta_2": 0.999,
+        "bias_correction": True}
 
 
 def kingma_config(model_name, entry):

@@ -16,13 +16,34 @@ _UNITS = "test error rate on the 10,000 MNIST test images"
 _LEGACY = {"m1": "m1", "m2": "m2", "m1m2": "m1m2"}
 
 
+#: Options added in 0.3, with the values that give the behaviour from before
+#: they existed, so a run or record written earlier still resumes and loads.
+_ADDED_MODEL_OPTIONS = {"authors_init": False}
+_ADDED_M1M2_OPTIONS = {"decoder_variance": "per_dimension"}
+
+
 def upgrade_config(config):
-    """A resolved config of ssgm-zoo 0.1 (``family: "m2"``) in today's form."""
-    if config.get("family") not in _LEGACY:
-        return config
+    """A resolved config of an earlier version (0.1's ``family: "m2"``, or one
+    written before an option existed) in today's form."""
     config = dict(config)
-    config["model_name"] = _LEGACY[config["family"]]
-    config["family"] = "kingma"
+    if config.get("family") in _LEGACY:
+        config["model_name"] = _LEGACY[config["family"]]
+        config["family"] = "kingma"
+    if config.get("family") != "kingma":
+        return config
+    model = dict(config.get("model") or {})
+    added = dict(_ADDED_MODEL_OPTIONS)
+    if config.get("model_name") == "m1m2":
+        added.update(_ADDED_M1M2_OPTIONS)
+    for key, value in added.items():
+        model.setdefault(key, value)
+    config["model"] = model
+    train = dict(config.get("train") or {})
+    optimizer = train.get("optimizer")
+    if isinstance(optimizer, dict) and str(optimizer.get("name", "adam")).lower() == "adam":
+        train["optimizer"] = {**optimizer, "bias_correction": optimizer.get("bias_correction",
+                                                                             True)}
+    config["train"] = train
     return config
 
 

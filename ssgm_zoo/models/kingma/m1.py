@@ -30,6 +30,9 @@ class M1(ZooModel):
         activation: hidden activation (softplus).
         init_std: standard deviation of the initial weights (the authors'
             1e-3), or None for Glorot-uniform.
+        authors_init: the rest of the authors' initialisation (needs
+            ``init_std``): hidden biases drawn like the weights and q(z|x)'s
+            log-variance layer starting at zero.
         weight_prior_scale: weight of -log N(W; 0, I) per example; the authors
             use 1 / (number of training images).
         seed: seeds initialisation and the model's random state.
@@ -47,7 +50,7 @@ class M1(ZooModel):
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=50, hidden_units=(500, 500),
                  activation="softplus", init_std=1e-3, weight_prior_scale=0.0, seed=None,
-                 **kwargs):
+                 authors_init=False, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = tuple(int(s) for s in image_shape)
         self.input_dim = int(np.prod(self.image_shape))
@@ -55,13 +58,16 @@ class M1(ZooModel):
         self.hidden_units = tuple(int(u) for u in hidden_units)
         self.activation = activation
         self.init_std = None if init_std is None else float(init_std)
+        self.authors_init = bool(authors_init)
         self.weight_prior_scale = float(weight_prior_scale)
         self.seed = seed
         s = None if seed is None else int(seed) * 1000
         self.encoder = GaussianHead(self.input_dim, self.hidden_units, self.latent_dim,
-                                    activation, init_std, seed=s, name="encoder")
+                                    activation, init_std, authors_init=self.authors_init,
+                                    seed=s, name="encoder")
         self.decoder = MLP(self.latent_dim, self.hidden_units[::-1], activation,
                            output_dim=self.input_dim, init_std=init_std,
+                           hidden_bias_std=self.init_std if self.authors_init else 0.0,
                            seed=None if s is None else s + 500, name="decoder")
         self.seed_generator = keras.random.SeedGenerator(0 if seed is None else int(seed))
         self.built = True
@@ -135,4 +141,5 @@ class M1(ZooModel):
         return {**super().get_config(), "image_shape": list(self.image_shape),
                 "latent_dim": self.latent_dim, "hidden_units": list(self.hidden_units),
                 "activation": self.activation, "init_std": self.init_std,
+                "authors_init": self.authors_init,
                 "weight_prior_scale": self.weight_prior_scale, "seed": self.seed}

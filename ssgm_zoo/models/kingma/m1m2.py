@@ -18,8 +18,9 @@ class M1M2(M2):
     Training features are resampled from q(z1|x) every minibatch; at test time
     the mean of q(z1|x) is used. Only the dimensions of z1 listed in
     ``feature_indices`` reach M2 (the authors keep those whose q-means vary
-    across the data, ``M1.active_dimensions``). p(z1|y,z2) is Gaussian with a
-    learned per-dimension log-variance.
+    across the data, ``M1.active_dimensions``). p(z1|y,z2) is Gaussian, its
+    log-variance learned per dimension or, with ``decoder_variance="per_example"``
+    as in the authors' code, an output of the decoder.
 
     Args:
         m1: a trained ``M1`` (or its serialized config); it is frozen.

@@ -12,6 +12,7 @@ from ssgm_zoo.models.kingma.networks import MLP, GaussianHead, flatten
 __all__ = ["M2"]
 
 LIKELIHOODS = ("bernoulli", "gaussian")
+DECODER_VARIANCES = ("per_dimension", "per_example")
 
 
 @keras.saving.register_keras_serializable(package="ssgm_zoo")
@@ -34,13 +35,20 @@ class M2(ZooModel):
         latent_dim: dimension of z.
         hidden_units: hidden layer sizes of each network.
         likelihood: ``"bernoulli"`` for binarised images, ``"gaussian"`` for
-            real features (M1+M2's p(z1|y,z2), learned per-dimension variance).
+            real features (M1+M2's p(z1|y,z2)).
+        decoder_variance: the Gaussian likelihood's log-variance:
+            ``"per_dimension"``, one learned value per feature, or
+            ``"per_example"``, a linear layer on the decoder's last hidden layer
+            as in the authors' code (ignored for ``"bernoulli"``).
         alpha: the classification weight before scaling (0.1).
         num_labeled: labeled examples in the training set.
         num_unlabeled: unlabeled examples in the training set.
         activation: hidden activation (softplus).
         init_std: standard deviation of the initial weights (the authors'
             1e-3), or None for Glorot-uniform.
+        authors_init: the rest of the authors' initialisation (needs
+            ``init_std``): the VAE networks' hidden biases drawn like the weights,
+            q(z|x,y)'s log-variance layer starting at zero.
         weight_prior: add the authors' N(0, I) prior on the weights.
         seed: seeds initialisation and the model's random state.
 
@@ -59,10 +67,13 @@ class M2(ZooModel):
     def __init__(self, data_shape=(28, 28, 1), num_classes=10, latent_dim=50,
                  hidden_units=(500,), likelihood="bernoulli", alpha=0.1, num_labeled=100,
                  num_unlabeled=50000, activation="softplus", init_std=1e-3, weight_prior=True,
-                 seed=None, **kwargs):
+                 seed=None, authors_init=False, decoder_variance="per_dimension", **kwargs):
         super().__init__(**kwargs)
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
+        if decoder_variance not in DECODER_VARIANCES:
+            raise ValueError(f"decoder_variance must be one of {DECODER_VARIANCES}, "
+                             f"got {decoder_variance!r}.")
         if num_labeled < 1 or num_unlabeled < 0:
             raise ValueError("num_labeled must be >= 1 and num_unlabeled >= 0.")
         self.data_shape = tuple(int(s) for s in data_shape)
@@ -78,16 +89,29 @@ class M2(ZooModel):
         self.init_std = None if init_std is None else float(init_std)
         self.weight_prior = bool(weight_prior)
         self.seed = seed
+        self.authors_init = bool(authors_init)
+        self.decoder_variance = decoder_variance
         s = None if seed is None else int(seed) * 1000
         d, k, h = self.data_dim, self.num_classes, self.hidden_units
+        bias_std = self.init_std if self.authors_init else 0.0
+        # The authors' q(y|x) starts with zero biases; their VAE networks do not.
         self.classifier = MLP(d, h, activation, output_dim=k, init_std=init_std, seed=s,
                               name="classifier")
         self.encoder = GaussianHead(d + k, h, self.latent_dim, activation, init_std,
+                                    authors_init=self.authors_init,
                                     seed=None if s is None else s + 300, name="encoder")
         self.decoder = MLP(self.latent_dim + k, h[::-1], activation, output_dim=d,
-                           init_std=init_std, seed=None if s is None else s + 600,
-                           name="decoder")
-        if likelihood == "gaussian":
+                           init_std=init_std, hidden_bias_std=bias_std,
+                           seed=None if s is None else s + 600, name="decoder")
+        self.decoder_log_var_layer = None
+        if likelihood == "gaussian" and decoder_variance == "per_example":
+            init = (keras.initializers.GlorotUniform(seed=None if s is None else s + 900)
+                    if init_std is None else keras.initializers.RandomNormal(
+                        stddev=self.init_std, seed=None if s is None else s + 900))
+            self.decoder_log_var_layer = keras.layers.Dense(d, kernel_initializer=init,
+                                                            name="decoder_log_var_out")
+            self.decoder_log_var_layer.build((None, h[0]))
+        elif likelihood == "gaussian":
             self.decoder_log_var = self.add_weight(shape=(d,), initializer="zeros",
                                                    name="decoder_log_var")
         self.seed_generator = keras.random.SeedGenerator(0 if seed is None else int(seed))
@@ -116,12 +140,21 @@ class M2(ZooModel):
         return self.classifier(self.input_vectors(x, training=training))
 
     def _decode(self, z, y_onehot):
-        return self.decoder(ops.concatenate([z, y_onehot], axis=-1))
+        return self._decode_with_log_var(z, y_onehot)[0]
 
-    def _log_likelihood(self, x, decoded):
+    def _decode_with_log_var(self, z, y_onehot):
+        """p(x|y,z)'s logits (Bernoulli), or its mean and log-variance (Gaussian)."""
+        hidden = self.decoder.hidden_output(ops.concatenate([z, y_onehot], axis=-1))
+        decoded = self.decoder.output_layer(hidden)
+        if self.likelihood == "bernoulli":
+            return decoded, None
+        if self.decoder_log_var_layer is not None:
+            return decoded, self.decoder_log_var_layer(hidden)
+        return decoded, ops.broadcast_to(self.decoder_log_var, ops.shape(decoded))
+
+    def _log_likelihood(self, x, decoded, log_var=None):
         if self.likelihood == "bernoulli":
             return elbo.bernoulli_log_likelihood(x, decoded)
-        log_var = ops.broadcast_to(self.decoder_log_var, ops.shape(decoded))
         return elbo.gaussian_log_likelihood(x, decoded, log_var)
 
     def labeled_bound(self, x, y_onehot, eps):
@@ -134,7 +167,7 @@ class M2(ZooModel):
         """
         mean, log_var = self.encoder(ops.concatenate([x, y_onehot], axis=-1))
         z = mean + ops.exp(0.5 * log_var) * eps
-        log_px = self._log_likelihood(x, self._decode(z, y_onehot))
+        log_px = self._log_likelihood(x, *self._decode_with_log_var(z, y_onehot))
         log_py = -np.log(self.num_classes)  # uniform p(y)
         return log_px + log_py - elbo.gaussian_kl_to_standard_normal(mean, log_var)
 
@@ -258,4 +291,5 @@ class M2(ZooModel):
                 "alpha": self.alpha, "num_labeled": self.num_labeled,
                 "num_unlabeled": self.num_unlabeled, "activation": self.activation,
                 "init_std": self.init_std, "weight_prior": self.weight_prior,
-                "seed": self.seed}
+                "seed": self.seed, "authors_init": self.authors_init,
+                "decoder_variance": self.decoder_variance}

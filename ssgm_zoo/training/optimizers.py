@@ -1,0 +1,86 @@
+"""Optimizers from a config's ``train.optimizer`` spec.
+
+A spec is a Keras optimizer's config plus its ``name``, e.g.
+``{"name": "adam", "learning_rate": 3e-4}``. One key more is understood:
+``"bias_correction": False`` (Adam only) takes Adam's steps without the
+bias correction of its moment estimates, as the code of Kingma et al. 2014
+(dpkingma/nips14-ssl, ``adam.py``) does:
+
+    m_t = beta_1 m_{t-1} + (1 - beta_1) g_t
+    v_t = beta_2 v_{t-1} + (1 - beta_2) g_t^2
+    w_t = w_{t-1} - lr m_t / sqrt(v_t)
+
+Keras Adam divides by ``sqrt(v_t) + epsilon`` and multiplies the learning
+rate by ``sqrt(1 - beta_2^t) / (1 - beta_1^t)``; the schedule below cancels
+that factor, so with a small ``epsilon`` the two updates agree to float
+precision (the authors' has no epsilon at all; give ``"epsilon": 0`` for
+exactly theirs, at the risk of 0/0 for a weight whose gradient is exactly 0).
+"""
+
+import keras
+from keras import ops
+
+__all__ = ["WithoutBiasCorrection", "make_optimizer"]
+
+
+@keras.saving.register_keras_serializable(package="ssgm_zoo")
+class WithoutBiasCorrection(keras.optimizers.schedules.LearningRateSchedule):
+    """Adam's learning rate times ``(1 - beta_1^t) / sqrt(1 - beta_2^t)``.
+
+    Given to Keras Adam (with the same betas), it undoes Adam's bias
+    correction: the step becomes ``learning_rate * m_t / (sqrt(v_t) + eps)``.
+    With the default betas that step is ``(1 - beta_1^t) / sqrt(1 - beta_2^t)``
+    times the corrected one: 3.2 times at step 1, 6.5 at step 10, 3.2 at step
+    100, 2.0 at step 300, 1.26 at step 1,000, within 5 % of it from step 2,400.
+
+    Args:
+        learning_rate: the uncorrected step's learning rate (float or schedule).
+        beta_1, beta_2: the betas the Adam optimizer uses.
+    """
+
+    def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999):
+        self.learning_rate = learning_rate
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+
+    def __call__(self, step):
+        t = ops.cast(step, "float32") + 1.0  # Keras Adam's step count, from 1
+        lr = self.learning_rate
+        if isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
+            lr = lr(step)
+        return lr * (1.0 - ops.power(self.beta_1, t)) / ops.sqrt(1.0 - ops.power(self.beta_2, t))
+
+    def get_config(self):
+        lr = self.learning_rate
+        if isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
+            lr = keras.saving.serialize_keras_object(lr)
+        return {"learning_rate": lr, "beta_1": self.beta_1, "beta_2": self.beta_2}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config["learning_rate"], dict):
+            config["learning_rate"] = keras.saving.deserialize_keras_object(
+                config["learning_rate"])
+        return cls(**config)
+
+
+def make_optimizer(spec):
+    """A Keras optimizer from a spec (see the module docstring).
+
+    Raises:
+        ValueError: ``bias_correction`` given for an optimizer other than Adam,
+            or an unknown optimizer name.
+    """
+    spec = dict(spec)
+    name = spec.pop("name", "adam")
+    bias_correction = spec.pop("bias_correction", True)
+    if not bias_correction:
+        if str(name).lower() != "adam":
+            raise ValueError(f"bias_correction=False is for Adam, not {name!r}.")
+        spec["learning_rate"] = WithoutBiasCorrection(
+            spec.get("learning_rate", 1e-3), spec.get("beta_1", 0.9), spec.get("beta_2", 0.999))
+    try:
+        return keras.optimizers.get({"class_name": name, "config": spec})
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"train.optimizer {dict(name=name, **spec)!r}: {error}") from error

@@ -1,0 +1,47 @@
+"""Optimizer specs: Adam without bias correction against the authors' update written out."""
+
+import keras
+import numpy as np
+import pytest
+
+from ssgm_zoo.training.optimizers import WithoutBiasCorrection, make_optimizer
+
+
+def authors_adam(w, grads, lr, beta_1=0.9, beta_2=0.999):
+    """dpkingma/nips14-ssl adam.py's update, in numpy."""
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for g in grads:
+        m += (1 - beta_1) * (g - m)
+        v += (1 - beta_2) * (g**2 - v)
+        w = w - lr * m / np.sqrt(v)
+    return w
+
+
+def test_adam_without_bias_correction_takes_the_authors_steps():
+    rng = np.random.default_rng(0)
+    grads = rng.normal(size=(40, 6)).astype("float64")
+    w0 = rng.normal(size=6)
+    optimizer = make_optimizer({"name": "adam", "learning_rate": 3e-4,
+                                "bias_correction": False, "epsilon": 1e-12})
+    variable = keras.Variable(w0.astype("float32"))
+    for g in grads:
+        optimizer.apply([keras.ops.convert_to_tensor(g.astype("float32"))], [variable])
+    expected = authors_adam(w0, grads, 3e-4)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(variable), expected, rtol=0,
+                               atol=2e-6)
+    # Keras Adam's own (bias-corrected) steps end elsewhere: the test can tell them apart.
+    corrected = keras.optimizers.Adam(3e-4, epsilon=1e-12)
+    other = keras.Variable(w0.astype("float32"))
+    for g in grads:
+        corrected.apply([keras.ops.convert_to_tensor(g.astype("float32"))], [other])
+    assert np.abs(keras.ops.convert_to_numpy(other) - expected).max() > 1e-3
+
+
+def test_schedule_round_trips_and_bad_specs_are_named():
+    schedule = WithoutBiasCorrection(1e-3, 0.5, 0.99)
+    again = WithoutBiasCorrection.from_config(schedule.get_config())
+    assert float(again(0)) == pytest.approx(1e-3 * 0.5 / np.sqrt(0.01), rel=1e-6)
+    with pytest.raises(ValueError, match="bias_correction=False is for Adam"):
+        make_optimizer({"name": "sgd", "bias_correction": False})
+    with pytest.raises(ValueError, match="train.optimizer"):
+        make_optimizer({"name": "no_such_optimizer"})
