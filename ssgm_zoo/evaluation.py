@@ -12,7 +12,8 @@ import numpy as np
 from ssgm_zoo.zoo.records import Metric
 
 __all__ = ["error_rate", "latent_classifier_error_rate", "latent_classifier_metric",
-           "evaluate_checkpoints", "metric_over_runs", "mean_std", "METRIC_UNITS", "LATENT_CLASSIFIER"]
+           "evaluate_checkpoints", "metric_over_runs", "mean_std", "METRIC_UNITS", "LATENT_CLASSIFIER",
+           "LATENT_CLASSIFIERS"]
 
 #: Units of the metrics the shared code knows, by name without the split prefix.
 METRIC_UNITS = {
@@ -23,6 +24,12 @@ METRIC_UNITS = {
 ESTIMATOR = "mean and sample standard deviation (ddof=1) over runs"
 LATENT_CLASSIFIER = ("L2-regularised logistic regression on the model's latent features "
                      "(ZooModel.features), fit on the labeled examples only")
+#: The classifiers ``latent_classifier_error_rate`` offers, described.
+LATENT_CLASSIFIERS = {
+    "logistic": LATENT_CLASSIFIER,
+    "label_spreading": ("label spreading (Zhou et al. 2004) over a 10-nearest-neighbour graph of "
+                        "the latent features of every training and test image (transductive)"),
+}
 
 
 def error_rate(model, images, labels, batch_size=1000):
@@ -31,7 +38,8 @@ def error_rate(model, images, labels, batch_size=1000):
     return float(np.mean(predicted != np.asarray(labels)))
 
 
-def latent_classifier_error_rate(model, train, test, labeled_indices, **classifier_kwargs):
+def latent_classifier_error_rate(model, train, test, labeled_indices, *, classifier="logistic",
+                                 **classifier_kwargs):
     """A classifier on a model's latent features: fit on the labeled codes, test error.
 
     Args:
@@ -39,16 +47,30 @@ def latent_classifier_error_rate(model, train, test, labeled_indices, **classifi
         train: ``(images, labels)`` of the training split.
         test: ``(images, labels)`` to measure on.
         labeled_indices: indices into ``train`` of the labeled examples.
-        **classifier_kwargs: ``LatentLogisticRegression`` arguments.
+        classifier: ``"logistic"`` (``LatentLogisticRegression``, fit on the
+            labeled codes only) or ``"label_spreading"`` (``LabelSpreading``,
+            transductive: every training and test code is in its graph, only
+            the labeled codes' labels are used).
+        **classifier_kwargs: the classifier's arguments.
 
     Raises:
-        ValueError: the model has no latent features.
+        ValueError: the model has no latent features, or an unknown classifier.
     """
-    from ssgm_zoo.latent_classifier import LatentLogisticRegression
+    from ssgm_zoo.latent_classifier import LabelSpreading, LatentLogisticRegression
 
     if not getattr(model, "has_features", False):
         raise ValueError(f"{type(model).__name__} has no latent features to classify.")
+    if classifier not in LATENT_CLASSIFIERS:
+        raise ValueError(f"classifier must be one of {sorted(LATENT_CLASSIFIERS)}, "
+                         f"got {classifier!r}.")
     x, y = train
+    labeled_indices = np.asarray(labeled_indices)
+    if classifier == "label_spreading":
+        codes = np.concatenate([model.features(x), model.features(test[0])])
+        labels = np.full(len(codes), -1)
+        labels[labeled_indices] = y[labeled_indices]
+        predicted = LabelSpreading(**classifier_kwargs).fit_predict(codes, labels)[len(x):]
+        return float(np.mean(predicted != test[1]))
     clf = LatentLogisticRegression(**classifier_kwargs)
     num_classes = int(max(np.max(y), np.max(test[1]))) + 1
     clf.fit(model.features(x[labeled_indices]), y[labeled_indices], num_classes=num_classes)
@@ -84,7 +106,7 @@ def latent_classifier_metric(model, splits, num_labeled, label_seeds):
 
 
 def evaluate_checkpoints(paths, *, dataset, data_dir, latent_classifier_labels=0,
-                         label_seeds=(0,)):
+                         label_seeds=(0,), latent_classifier="logistic", split="test"):
     """Per-checkpoint test metrics and their mean ± sample std (``tools/evaluate.py``).
 
     Args:
@@ -95,14 +117,19 @@ def evaluate_checkpoints(paths, *, dataset, data_dir, latent_classifier_labels=0
             features fit on this many labels, once per label seed, instead of
             the models' own classification error.
         label_seeds: the label splits of that classifier.
+        latent_classifier: which classifier (``LATENT_CLASSIFIERS``).
+        split: ``"test"``, or ``"validation"`` to choose settings without
+            looking at the test set.
     """
     import os
 
     from ssgm_zoo import checkpoint, data
 
+    if split not in ("test", "validation"):
+        raise ValueError(f"split must be 'test' or 'validation', got {split!r}.")
     splits = data.load_splits(dataset, data_dir=data_dir)
-    key = ("test_latent_classifier_error_rate" if latent_classifier_labels
-           else "test_error_rate")
+    key = (f"{split}_latent_classifier_error_rate" if latent_classifier_labels
+           else f"{split}_error_rate")
     results = []
     for path in paths:
         if os.path.isdir(os.path.join(path, "model")):
@@ -112,17 +139,20 @@ def evaluate_checkpoints(paths, *, dataset, data_dir, latent_classifier_labels=0
             for seed in label_seeds:
                 idx = data.balanced_labeled_indices(splits["train"][1], latent_classifier_labels,
                                                     seed=seed)
-                err = latent_classifier_error_rate(model, splits["train"],
-                                                              splits["test"], idx)
+                err = latent_classifier_error_rate(model, splits["train"], splits[split], idx,
+                                                   classifier=latent_classifier)
                 results.append({"checkpoint": path, "label_seed": seed, key: err})
         elif model.can_classify:
-            results.append({"checkpoint": path, key: error_rate(model, *splits["test"])})
+            results.append({"checkpoint": path, key: error_rate(model, *splits[split])})
         else:
             raise ValueError(f"{path} holds no classifier; give latent_classifier_labels for a "
                              "classifier on its latent features.")
     mean, std, n = mean_std([r[key] for r in results])
-    return {"metric": key, "mean": mean, "std": std, "n": n,
-            "estimator": "sample standard deviation (ddof=1)", "runs": results}
+    summary = {"metric": key, "mean": mean, "std": std, "n": n,
+               "estimator": "sample standard deviation (ddof=1)", "runs": results}
+    if latent_classifier_labels:
+        summary["classifier"] = LATENT_CLASSIFIERS[latent_classifier]
+    return summary
 
 
 def mean_std(values):

@@ -234,3 +234,36 @@ def test_a_deadline_stops_at_a_checkpoint_and_the_run_resumes_to_the_same_end(tm
     resumed = tiny_model(seed=9)
     make_trainer(resumed, workdir=str(tmp_path / "b"), epochs=3, checkpoint_every=5).fit()
     assert_same_weights(straight, resumed)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's draws")
+def test_tensorflow_draws_name_philox_and_a_run_keeps_the_algorithm_it_began_with(tmp_path):
+    import tensorflow as tf
+
+    from ssgm_zoo.training.engine import _tf_random_alg
+
+    def draw(alg):
+        generator = keras.random.SeedGenerator(5)
+        step = tf.function(lambda: keras.random.normal((50, 7), seed=generator),
+                           jit_compile=True)
+        with _tf_random_alg(alg):
+            return step().numpy()
+
+    # Draws from a seed generator (what models use) come out the same, only faster.
+    np.testing.assert_array_equal(draw("philox"), draw(None))
+    assert tf.random.stateless_normal.__name__ == "stateless_random_normal"  # put back
+
+    def run(workdir=None, epochs=4, alg="philox"):
+        model = tiny_model()
+        trainer = make_trainer(model, workdir, epochs=epochs, checkpoint_every=1)
+        trainer.tf_random_alg = alg
+        trainer.fit()
+        return model, trainer
+
+    philox, default = run()[0], run(alg=None)[0]
+    assert_same_weights(philox, default)
+    # A run begun with TF's default (a checkpoint from before) resumes with it.
+    run(tmp_path, epochs=2, alg=None)
+    resumed, trainer = run(tmp_path)
+    assert trainer.tf_random_alg is None
+    assert_same_weights(resumed, default)

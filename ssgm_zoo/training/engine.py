@@ -27,6 +27,8 @@ What it does:
     last good checkpoint untouched.
 """
 
+import contextlib
+import functools
 import json
 import math
 import os
@@ -200,6 +202,9 @@ class Trainer:
         self.keep_checkpoints = int(keep_checkpoints)
         self.steps_per_execution = min(int(steps_per_execution), self.steps_per_epoch)
         self.jit_compile = jit_compile
+        # TensorFlow: the algorithm keras.random's draws use (see _tf_random_alg);
+        # a resumed run keeps the one its checkpoints record.
+        self.tf_random_alg = "philox"
         self.verbose = verbose
         # Compared with a checkpoint's after a JSON round trip (tuples become lists).
         self.fingerprint = json.loads(json.dumps(fingerprint, default=str))
@@ -510,7 +515,8 @@ class Trainer:
             if self.backend == "jax":
                 state, metrics = self._jax_chunk(state, self._data, indices)
             else:
-                metrics = self._tf_chunk(self._data, indices)
+                with _tf_random_alg(self.tf_random_alg):
+                    metrics = self._tf_chunk(self._data, indices)
             metrics = self._check_finite(metrics, start_step + done, num)
             for k, v in metrics.items():
                 sums[k] = sums.get(k, 0.0) + v * num
@@ -583,7 +589,8 @@ class Trainer:
             if self.backend == "jax":
                 sums = self._jax_eval(train_values, saved, batch)
             else:
-                sums = self._tf_eval(batch)
+                with _tf_random_alg(self.tf_random_alg):
+                    sums = self._tf_eval(batch)
             for k, v in sums.items():
                 totals[k] = totals.get(k, 0.0) + float(v)
         if self.backend == "tensorflow":
@@ -611,7 +618,7 @@ class Trainer:
         """Writes the full training state (model, optimizers, counters) atomically."""
         state = {"epoch": self.epoch, "step": self.epoch * self.steps_per_epoch,
                  "seed": self.seed, "backend": self.backend, "fingerprint": self.fingerprint,
-                 "history": self.history}
+                 "history": self.history, "tf_random_alg": self.tf_random_alg or "auto_select"}
         return checkpoints.save(self._checkpoint_root(), self.epoch, model=self.model,
                                 optimizers=self._optimizer_map(), trainer_state=state,
                                 keep=self.keep_checkpoints)
@@ -633,9 +640,57 @@ class Trainer:
         if state["seed"] != self.seed:
             raise ValueError(f"Checkpoint {path} has seed {state['seed']}, this run {self.seed}.")
         checkpoints.restore(path, model=self.model, optimizers=self._optimizer_map())
+        # A run goes on drawing as it began (runs from before 0.3: TF's default).
+        alg = state.get("tf_random_alg", "auto_select")
+        alg = None if alg == "auto_select" else alg
+        if self.backend == "tensorflow" and alg != self.tf_random_alg:
+            self.tf_random_alg = alg
+            self._build_tensorflow()  # fresh traces, drawn with the run's algorithm
         self.epoch = state["epoch"]
         self.history = state["history"]
         return path
+
+
+_TF_STATELESS = ("stateless_normal", "stateless_uniform", "stateless_truncated_normal")
+
+
+@contextlib.contextmanager
+def _tf_random_alg(alg):
+    """While TensorFlow traces a step, random draws that name no algorithm use ``alg``.
+
+    Keras's TensorFlow backend draws with ``tf.random.stateless_*`` and no
+    ``alg``. Under XLA on CPU, TensorFlow's default compiles to code 20 to 40
+    times slower than ``alg="philox"`` (114-133 ms against 3-6 ms for 250,000
+    numbers), which made a whole M1+M2 step three times slower with XLA than
+    without (docs/performance.md). Draws seeded by a ``SeedGenerator`` (what
+    models use) come out the same either way (``tests/test_engine.py``); draws
+    from a constant seed may not, so to be safe a run keeps the algorithm it
+    began with: new runs name Philox, and a run begun before this (whose
+    checkpoints name no algorithm) resumes with the default (``alg=None``).
+    Only calls made inside the context are affected; tracing happens in the
+    first call.
+    """
+    if alg is None:
+        yield
+        return
+    import tensorflow as tf
+
+    saved = {name: getattr(tf.random, name) for name in _TF_STATELESS}
+
+    def with_alg(draw):
+        @functools.wraps(draw)
+        def call(*args, **kwargs):
+            kwargs.setdefault("alg", alg)
+            return draw(*args, **kwargs)
+        return call
+
+    try:
+        for name, draw in saved.items():
+            setattr(tf.random, name, with_alg(draw))
+        yield
+    finally:
+        for name, draw in saved.items():
+            setattr(tf.random, name, draw)
 
 
 def _first_difference(old, new, where=""):
@@ -767,13 +822,18 @@ class MultiSeedTrainer:
 
     def flops_per_epoch(self):
         """XLA's count of the floating-point operations of one epoch of every seed
-        (JAX only; None on TensorFlow), from the compiled step's cost analysis."""
+        (JAX only; None on TensorFlow), from the compiled program's cost analysis.
+
+        XLA counts a loop's body once, whatever its trip count, so this compiles
+        a one-step program and multiplies by the steps of an epoch (and, when the
+        seeds run in a ``lax.map`` loop, by the number of seeds).
+        """
         if self.backend != "jax":
             return None
         import jax
 
         first = self.trainers[0]
-        indices = [t._indices(0, first.steps_per_execution) for t in self.trainers]
+        indices = [t._indices(0, 1) for t in self.trainers]
         if len(self.trainers) > 1:
             state = jax.tree_util.tree_map(lambda *xs: jax.numpy.stack(xs),
                                            *[t._jax_state() for t in self.trainers])
@@ -788,7 +848,8 @@ class MultiSeedTrainer:
         flops = (analysis or {}).get("flops")
         if flops is None:
             return None
-        return float(flops) * first.steps_per_epoch / first.steps_per_execution
+        loops = len(self.trainers) if len(self.trainers) > 1 and self.seed_loop == "map" else 1
+        return float(flops) * first.steps_per_epoch * loops
 
     @property
     def stopped_early(self):
