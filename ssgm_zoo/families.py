@@ -122,7 +122,7 @@ class ProtocolRun:
         name: the run group and, usually, the zoo entry it makes
             (``m1m2-mnist-100``); its seeds train in ``<workdir>/<name>-s<seed>``.
         config: the config file and argument, relative to the repository
-            (``zoo_configs/kingma/m1m2_mnist.py:100``).
+            (``zoo_configs/<family>/<config>.py:<arg>``).
         seeds: the seeds.
         overrides: config fields to set (``{"m1_checkpoint": "{workdir}/m1-mnist-s0/model"}``);
             ``{workdir}`` is the protocol's work directory.

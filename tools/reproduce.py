@@ -1,12 +1,13 @@
 """Runs a family's whole protocol: every run its results table needs, every seed.
 
-  python tools/reproduce.py kingma --workdir=runs/kingma --data_dir=../shared/data \
+  python tools/reproduce.py FAMILY --workdir=runs/FAMILY --data_dir=../shared/data \
       --backend=jax [--seeds=0,1,2,3,4] [--labels=100,600] [--budget_minutes=8]
-  python tools/reproduce.py kingma --workdir=runs/kingma --status
-  python tools/reproduce.py kingma --workdir=runs/kingma --pack=$OUT       # pieces <= 16 MiB
-  python tools/reproduce.py kingma --workdir=runs/kingma --unpack=DIR
-  python tools/reproduce.py kingma --workdir=runs/kingma --make_entries --data_dir=...
+  python tools/reproduce.py FAMILY --workdir=runs/FAMILY --status
+  python tools/reproduce.py FAMILY --workdir=runs/FAMILY --pack=$OUT       # pieces <= 16 MiB
+  python tools/reproduce.py FAMILY --workdir=runs/FAMILY --unpack=DIR
+  python tools/reproduce.py FAMILY --workdir=runs/FAMILY --make_entries --data_dir=...
 
+FAMILY is a family's name (a folder of ``ssgm_zoo/models/``; ``ssgm-zoo list`` shows them).
 Seeds of one config train as one multi-seed program; what ``--workdir`` holds
 resumes; ``--budget_minutes`` stops at checkpoints when the time is spent and
 prints what is left. ``--override=train.epochs=5`` (repeatable) and

@@ -58,8 +58,11 @@ def test_a_run_directory_of_version_0_1_resumes_and_ends_as_it_would_have(tmp_pa
     resumed = _weights(workdir / "model" / checkpoint.WEIGHTS_FILE)
     expected = _weights(DATA / "legacy_m2_epoch2.weights.h5")
     assert [name for name, _ in resumed] == [name for name, _ in expected]
+    # 0.3 computes q(z|x,y)'s first layer once per image for all classes (the
+    # same sums in another order), so float rounding differs by about 1e-6;
+    # a resume that lost or repeated anything would differ by far more.
     for (name, got), (_, want) in zip(resumed, expected):
-        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, err_msg=name)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=3e-6, err_msg=name)
 
 
 def test_a_different_configuration_is_refused_naming_the_difference(tmp_path, data_dir):

@@ -155,3 +155,14 @@ def test_per_example_decoder_variance_follows_the_decoder_and_round_trips():
     assert [tuple(v.shape) for v in again.weights] == [tuple(v.shape) for v in model.weights]
     with pytest.raises(ValueError, match="decoder_variance"):
         M2(decoder_variance="per_pixel")
+
+
+def test_per_class_posterior_equals_the_posterior_of_every_example_class_pair():
+    from ssgm_zoo.models.kingma.networks import GaussianHead
+
+    head = GaussianHead(6 + 4, (9, 7), 3, init_std=0.3, seed=1)
+    x = np.random.default_rng(0).normal(size=(5, 6)).astype("float32")
+    pairs = np.concatenate([np.repeat(x, 4, 0), np.tile(np.eye(4, dtype="float32"), (5, 1))], 1)
+    for got, expected in zip(head.call_per_class(x, 4), head(pairs)):
+        np.testing.assert_allclose(ops.convert_to_numpy(got), ops.convert_to_numpy(expected),
+                                   rtol=1e-5, atol=1e-6)

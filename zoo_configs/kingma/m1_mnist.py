@@ -7,6 +7,8 @@ It is also the frozen first stage of every M1+M2 entry.
 Usage: ``--config=zoo_configs/kingma/m1_mnist.py``, or ``:smoke`` for a seconds-long CPU run.
 """
 
+from ml_collections.config_dict import placeholder
+
 from ssgm_zoo.config import parse_arg
 from ssgm_zoo.models.kingma.configs import kingma_config
 
@@ -22,7 +24,7 @@ def get_config(arg=""):
     # The authors initialise with N(0, 1e-3^2) (init_std=0.001, authors_init=True);
     # from that start, with Keras Adam, our CPU run's ELBO was still -193 after 28
     # epochs, so we use Glorot-uniform (the comparison is in docs/kingma2014.md).
-    m.init_std = None
+    m.init_std = placeholder(float)  # None (Glorot); overridable with a float
     m.authors_init = False
     m.weight_prior_scale = 1.0 / 50_000  # N(0, I) weight prior, per training image
     t = config.train

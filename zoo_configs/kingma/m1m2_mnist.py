@@ -8,6 +8,8 @@ Usage: ``--config=zoo_configs/kingma/m1m2_mnist.py:100`` (N in 100, 600, 1000, 3
 ``:100,smoke`` for a seconds-long CPU run.
 """
 
+from ml_collections.config_dict import placeholder
+
 from ssgm_zoo.config import parse_arg
 from ssgm_zoo.models.kingma.configs import kingma_config, m2_schedule
 
@@ -27,7 +29,7 @@ def get_config(arg="100"):
     # The authors initialise with N(0, 1e-3^2) (init_std=0.001, authors_init=True);
     # from that start, with Keras Adam, our CPU run's ELBO was still -193 after 28
     # epochs, so we use Glorot-uniform (the comparison is in docs/kingma2014.md).
-    m.init_std = None
+    m.init_std = placeholder(float)  # None (Glorot); overridable with a float
     m.authors_init = False
     m.weight_prior = True
     # p(z1|y,z2)'s log-variance: one per kept z1 dimension ("per_dimension") or

@@ -4,6 +4,8 @@ Usage: ``--config=zoo_configs/kingma/m2_mnist.py:100`` (N in 100, 600, 1000, 300
 ``:100,smoke`` for a seconds-long CPU run.
 """
 
+from ml_collections.config_dict import placeholder
+
 from ssgm_zoo.config import parse_arg
 from ssgm_zoo.models.kingma.configs import kingma_config, m2_schedule
 
@@ -23,7 +25,7 @@ def get_config(arg="100"):
     # The authors initialise with N(0, 1e-3^2) (init_std=0.001, authors_init=True);
     # from that start, with Keras Adam, our CPU run's ELBO was still -193 after 28
     # epochs, so we use Glorot-uniform (the comparison is in docs/kingma2014.md).
-    m.init_std = None
+    m.init_std = placeholder(float)  # None (Glorot); overridable with a float
     m.authors_init = False
     m.weight_prior = True
     m2_schedule(config, num_labeled, smoke)

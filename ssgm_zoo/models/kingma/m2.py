@@ -166,6 +166,9 @@ class M2(ZooModel):
             eps: standard normal noise ``[B, latent_dim]`` for the reparameterised z.
         """
         mean, log_var = self.encoder(ops.concatenate([x, y_onehot], axis=-1))
+        return self._bound_given_posterior(x, y_onehot, mean, log_var, eps)
+
+    def _bound_given_posterior(self, x, y_onehot, mean, log_var, eps):
         z = mean + ops.exp(0.5 * log_var) * eps
         log_px = self._log_likelihood(x, *self._decode_with_log_var(z, y_onehot))
         log_py = -np.log(self.num_classes)  # uniform p(y)
@@ -182,10 +185,12 @@ class M2(ZooModel):
         b, k = ops.shape(x)[0], self.num_classes
         logits = self.classifier(x) if logits is None else logits
         # Every example paired with every class: rows (i, y) in example-major order.
+        # q(z|x,y) shares its first layer's product with x across the classes.
+        mean, log_var = self.encoder.call_per_class(x, k)
         x_all = ops.repeat(x, k, axis=0)
         y_all = ops.tile(ops.eye(k, dtype=x.dtype), (b, 1))
-        bounds = ops.reshape(
-            self.labeled_bound(x_all, y_all, ops.reshape(eps, (-1, self.latent_dim))), (b, k))
+        bounds = ops.reshape(self._bound_given_posterior(
+            x_all, y_all, mean, log_var, ops.reshape(eps, (-1, self.latent_dim))), (b, k))
         q = ops.softmax(logits, axis=-1)
         return ops.sum(q * bounds, axis=-1) + elbo.categorical_entropy(logits)
 

@@ -137,6 +137,34 @@ class GaussianHead(keras.layers.Layer):
         h = self.body(x)
         return self.mean(h), self.log_var(h)
 
+    def call_per_class(self, x, num_classes):
+        """q(z|x, y) for every class y at once, for inputs ``[x, one_hot(y)]``.
+
+        Equal to ``call`` on every (example, class) pair, rows in example-major
+        order (``[B * K, latent_dim]`` each), but the first layer's product with
+        ``x``, the same for every class, is computed once per example:
+        ``x W_x + W_y[y] + b`` instead of ``[x, one_hot(y)] W + b`` for each
+        pair. For M2 on pixels that is 40 % of a step's arithmetic.
+
+        Args:
+            x: ``[B, input_dim - num_classes]``.
+            num_classes: K, the one-hot part of the input.
+        """
+        if not self.body.hidden:
+            k = num_classes
+            b = ops.shape(x)[0]
+            return self(ops.concatenate([ops.repeat(x, k, axis=0),
+                                         ops.tile(ops.eye(k, dtype=x.dtype), (b, 1))], -1))
+        first = self.body.hidden[0]
+        d = self.input_dim - num_classes
+        kernel = ops.convert_to_tensor(first.kernel)
+        shared = ops.matmul(x, kernel[:d]) + first.bias  # [B, H], once per example
+        pre = ops.expand_dims(shared, 1) + ops.expand_dims(kernel[d:], 0)  # [B, K, H]
+        h = first.activation(ops.reshape(pre, (-1, self.body.units[0])))
+        for layer in self.body.hidden[1:]:
+            h = layer(h)
+        return self.mean(h), self.log_var(h)
+
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "units": list(self.units),
                 "latent_dim": self.latent_dim, "activation": self.activation,
