@@ -117,14 +117,9 @@ def seeds_throughput(config, *, seed_counts=(1, 5, 10), data_dir=None, epochs=2,
     kind, peak = _device_peak()
     rows, single = [], None
     for count in sorted(set(int(c) for c in seed_counts) | {1}):
-        cache, trainers = {}, []
-        for seed in range(count):
-            seeded = _copy(config)
-            seeded.seed = seed
-            trainer, _, _ = experiment.prepare(seeded, None, data_dir=data_dir, verbose=0,
-                                               eval_splits=(), splits=splits,
-                                               device_cache=cache)
-            trainers.append(trainer)
+        trainers = [trainer for trainer, _, _ in experiment.prepare_seeds(
+            config, range(count), data_dir=data_dir, verbose=0, eval_splits=(),
+            splits=splits)]
         multi = MultiSeedTrainer(trainers, seed_loop=seed_loop)
         flops = multi.flops_per_epoch()
         histories = multi.fit()

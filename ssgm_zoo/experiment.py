@@ -24,7 +24,7 @@ import time
 
 from ssgm_zoo import checkpoint, data, families, files
 
-__all__ = ["run", "run_seeds", "prepare", "seed_workdir", "RunData", "MODEL_DIR",
+__all__ = ["run", "run_seeds", "prepare", "prepare_seeds", "seed_workdir", "RunData", "MODEL_DIR",
            "INDICES_FILE"]
 
 MODEL_DIR = "model"
@@ -199,25 +199,43 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
 
     started, started_at = time.time(), _now()
     seeds = [int(s) for s in seeds]
+    workdirs = [seed_workdir(workdir, seed, len(seeds)) for seed in seeds]
+    runs = prepare_seeds(config, seeds, workdirs, data_dir=data_dir, verbose=verbose)
+    resumed_from = [trainer.latest_checkpoint() for trainer, _, _ in runs]
+    multi = MultiSeedTrainer([trainer for trainer, _, _ in runs], seed_loop=seed_loop)
+    multi.fit(deadline)
+    if multi.stopped_early:
+        return None
+    return [_finish(w, trainer, run_data, resolved, started, started_at, resumed)
+            for w, (trainer, run_data, resolved), resumed in zip(workdirs, runs, resumed_from)]
+
+
+def prepare_seeds(config, seeds, workdirs=None, *, data_dir=None, verbose=1,
+                  eval_splits=("validation", "test"), splits=None):
+    """``prepare`` for each of ``seeds``, sharing the loaded splits and the arrays on
+    the device (what ``run_seeds`` and the benchmark train with ``MultiSeedTrainer``).
+
+    Args:
+        workdirs: one run directory per seed, or None to keep nothing on disk.
+        splits: the dataset's splits if already loaded.
+
+    Returns:
+        ``[(trainer, run_data, resolved_config_dict)]``, one per seed.
+    """
+    seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"Give one or more distinct seeds, got {seeds}.")
-    resolved = _to_dict(config)
-    splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
-                              num_validation=resolved["num_validation"])
+    if splits is None:
+        resolved = _to_dict(config)
+        splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
+                                  num_validation=resolved["num_validation"])
     cache, runs = {}, []
-    for seed in seeds:
+    for seed, workdir in zip(seeds, workdirs or [None] * len(seeds)):
         seeded = _to_dict(config)
         seeded["seed"] = seed
-        workdir_k = seed_workdir(workdir, seed, len(seeds))
-        runs.append((workdir_k, *prepare(seeded, workdir_k, data_dir=data_dir, verbose=verbose,
-                                         splits=splits, device_cache=cache)))
-    resumed_from = [t.latest_checkpoint() for _, t, _, _ in runs]
-    trainer = MultiSeedTrainer([t for _, t, _, _ in runs], seed_loop=seed_loop)
-    trainer.fit(deadline)
-    if trainer.stopped_early:
-        return None
-    return [_finish(workdir_k, trainer, run_data, resolved_k, started, started_at, resumed)
-            for (workdir_k, trainer, run_data, resolved_k), resumed in zip(runs, resumed_from)]
+        runs.append(prepare(seeded, workdir, data_dir=data_dir, verbose=verbose,
+                            eval_splits=eval_splits, splits=splits, device_cache=cache))
+    return runs
 
 
 def _finish(workdir, trainer, run_data, resolved, started, started_at, resumed_from):

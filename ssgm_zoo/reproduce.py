@@ -18,6 +18,7 @@ import glob
 import io
 import json
 import os
+import pathlib
 import shlex
 import tarfile
 import time
@@ -52,9 +53,14 @@ def _write_manifest(workdir, manifest):
     files.atomic_write_json(os.path.join(workdir, MANIFEST), manifest, indent=1)
 
 
+def _run_dir(workdir, run):
+    """The run directories' template: ``experiment.seed_workdir`` fills in ``{seed}``."""
+    return f"{workdir}/{run.name}-s{{seed}}"
+
+
 def _command(run, workdir, data_dir, backend, extra):
     args = ["python", "tools/train.py", f"--config={run.config}",
-            f"--workdir={workdir}/{run.name}-s{{seed}}",
+            f"--workdir={_run_dir(workdir, run)}",
             f"--seeds={','.join(map(str, run.seeds))}"]
     if data_dir:
         args.append(f"--data_dir={data_dir}")
@@ -77,12 +83,7 @@ def _config(run, workdir, extra, config_arg):
     if config_arg:
         arg = ",".join(p for p in (arg, config_arg) if p)
     config = load_config_file(os.path.join(_REPO, path) + (f":{arg}" if arg else ""))
-    for key, value in {**_overrides(run, workdir), **extra}.items():
-        target = config
-        *parents, leaf = key.split(".")
-        for part in parents:
-            target = target[part]
-        target[leaf] = value
+    config.update_from_flattened_dict({**_overrides(run, workdir), **extra})
     return config
 
 
@@ -105,6 +106,8 @@ def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None
     Returns:
         The manifest (also in ``workdir/manifest.json``).
     """
+    import keras
+
     from ssgm_zoo import experiment
 
     family, runs = plan(family_name, seeds=seeds, labels=labels)
@@ -113,13 +116,12 @@ def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None
     manifest["family"] = family.name
     deadline = None if budget_minutes is None else time.monotonic() + 60 * budget_minutes
     extra = dict(overrides or {})
-    import keras
-
     backend = keras.backend.backend()
     for run in runs:
         entry = manifest["runs"].setdefault(run.name, {})
         entry.update({"config": run.config, "seeds": list(run.seeds),
-                      "run_dirs": [f"{workdir}/{run.name}-s{s}" for s in run.seeds],
+                      "run_dirs": [experiment.seed_workdir(_run_dir(workdir, run), s, len(run.seeds))
+                                   for s in run.seeds],
                       "command": _command(run, workdir, data_dir, backend, extra),
                       "entry": None if run.entry is None else dict(run.entry)})
         if entry.get("state") == "finished" and all(
@@ -135,7 +137,7 @@ def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None
         log(f"{run.name}: seeds {', '.join(map(str, run.seeds))}")
         started = time.monotonic()
         results = experiment.run_seeds(_config(run, workdir, extra, config_arg),
-                                       f"{workdir}/{run.name}-s{{seed}}", run.seeds,
+                                       _run_dir(workdir, run), run.seeds,
                                        data_dir=data_dir, verbose=verbose, deadline=deadline)
         entry["seconds"] = entry.get("seconds", 0.0) + time.monotonic() - started
         entry["state"] = "partial" if results is None else "finished"
@@ -230,7 +232,7 @@ def unpack(in_dir, workdir, *, name="results"):
     if parts != expected:
         raise ValueError(f"The parts in {in_dir} are not numbered 000 to {len(parts) - 1:03d}: "
                          f"{[os.path.basename(p) for p in parts]}.")
-    blob = b"".join(open(p, "rb").read() for p in parts)
+    blob = b"".join(pathlib.Path(p).read_bytes() for p in parts)
     os.makedirs(workdir, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
         members = tar.getmembers()

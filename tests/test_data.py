@@ -411,8 +411,9 @@ def test_dataset_records():
 # --- the tensorflow-datasets route ------------------------------------------------------------
 
 
-def test_tfds_route_offline_error(tmp_path, monkeypatch):
-    pytest.importorskip("tensorflow_datasets")
+@pytest.fixture
+def connection_attempts(monkeypatch):
+    """Every way out to the network fails and is recorded in the returned list."""
     attempts = []
 
     def no_network(*args, **kwargs):
@@ -422,6 +423,12 @@ def test_tfds_route_offline_error(tmp_path, monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    return attempts
+
+
+def test_tfds_route_offline_error(tmp_path, connection_attempts):
+    pytest.importorskip("tensorflow_datasets")
+    attempts = connection_attempts
     with pytest.raises(DataError) as info:
         data.load_arrays("mnist", "test", tfds_data_dir=str(tmp_path), download=False)
     message = str(info.value)
@@ -445,19 +452,12 @@ def test_data_dir_route_never_imports_tfds(data_dir):
     assert result.returncode == 0, result.stderr
 
 
-def test_tfds_download_route_runs_until_it_reaches_the_network(tmp_path, monkeypatch):
+def test_tfds_download_route_runs_until_it_reaches_the_network(tmp_path, monkeypatch,
+                                                               connection_attempts):
     """With download=True, everything up to the first connection works (a fresh install
     once failed earlier, on a module tensorflow-datasets imports without requiring)."""
     pytest.importorskip("tensorflow_datasets")
-    attempts = []
-
-    def no_network(*args, **kwargs):
-        attempts.append(args)
-        raise OSError("network disabled in this test")
-
-    monkeypatch.setattr(socket.socket, "connect", no_network)
-    monkeypatch.setattr(socket, "create_connection", no_network)
-    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    attempts = connection_attempts
     monkeypatch.setattr(time, "sleep", lambda seconds: None)  # its retries' back-off
     with pytest.raises(DataError) as info:
         data.load_arrays("mnist", "test", tfds_data_dir=str(tmp_path), download=True)

@@ -212,6 +212,7 @@ class Trainer:
         self.history = []
         self.epoch = 0  # epochs completed
         self.stopped_early = False  # by fit's deadline
+        self._show_seed = False  # set by MultiSeedTrainer: progress bars name the seed
 
         self.objectives = _objectives(model)
         for objective in self.objectives:
@@ -527,11 +528,14 @@ class Trainer:
             self._jax_assign(state)
         return self._end_epoch(sums, time.perf_counter() - started)
 
-    def _progress_bar(self):
+    def _progress_bar(self, seeds=None):
+        """The epoch's bar; it names the seed of a multi-seed run, or ``seeds`` trained
+        together."""
         if not self.verbose:
             return None
-        print(f"Epoch {self.epoch + 1}/{self.epochs}" + (
-            f" (seed {self.seed})" if getattr(self, "_show_seed", False) else ""))
+        label = (f" (seeds {', '.join(map(str, seeds))})" if seeds
+                 else f" (seed {self.seed})" if self._show_seed else "")
+        print(f"Epoch {self.epoch + 1}/{self.epochs}{label}")
         return keras.utils.Progbar(self.steps_per_epoch, verbose=self.verbose)
 
     def _check_finite(self, metrics, first_step, num):
@@ -693,6 +697,13 @@ def _tf_random_alg(alg):
             setattr(tf.random, name, draw)
 
 
+def _schedule_and_shapes(trainer):
+    """What the seeds of one multi-seed run must share."""
+    return (trainer.backend, trainer.steps_per_epoch, trainer.epochs,
+            trainer.steps_per_execution, trainer.batch_sizes, trainer.streams,
+            [o.name for o in trainer.objectives], [tuple(v.shape) for v in trainer.model.variables])
+
+
 def _first_difference(old, new, where=""):
     """Where two JSON values first differ, for the resume error."""
     if isinstance(old, dict) and isinstance(new, dict):
@@ -747,13 +758,7 @@ class MultiSeedTrainer:
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"The seeds of a multi-seed run must differ, got {seeds}.")
         for t in self.trainers[1:]:
-            same = (t.backend, t.steps_per_epoch, t.epochs, t.steps_per_execution,
-                    t.batch_sizes, t.streams, [o.name for o in t.objectives],
-                    [tuple(v.shape) for v in t.model.variables])
-            if same != (first.backend, first.steps_per_epoch, first.epochs,
-                        first.steps_per_execution, first.batch_sizes, first.streams,
-                        [o.name for o in first.objectives],
-                        [tuple(v.shape) for v in first.model.variables]):
+            if _schedule_and_shapes(t) != _schedule_and_shapes(first):
                 raise ValueError(f"Seed {t.seed} differs from seed {first.seed} in more than "
                                  "its seed (schedule, streams, objectives or model shapes).")
         self.backend = first.backend
@@ -770,6 +775,20 @@ class MultiSeedTrainer:
     @property
     def seeds(self):
         return [t.seed for t in self.trainers]
+
+    def _stacked_state(self):
+        """Every seed's state, stacked on a leading seed axis."""
+        import jax
+
+        return jax.tree_util.tree_map(lambda *xs: jax.numpy.stack(xs),
+                                      *[t._jax_state() for t in self.trainers])
+
+    def _stacked_indices(self, start_step, num):
+        """Every seed's batch indices for ``num`` steps, stacked on a leading seed axis."""
+        import jax
+
+        return jax.tree_util.tree_map(lambda *xs: np.stack(xs),
+                                      *[t._indices(start_step, num) for t in self.trainers])
 
     def _build_jax(self):
         import jax
@@ -830,18 +849,13 @@ class MultiSeedTrainer:
         """
         if self.backend != "jax":
             return None
-        import jax
-
         first = self.trainers[0]
-        indices = [t._indices(0, 1) for t in self.trainers]
         if len(self.trainers) > 1:
-            state = jax.tree_util.tree_map(lambda *xs: jax.numpy.stack(xs),
-                                           *[t._jax_state() for t in self.trainers])
-            indices = jax.tree_util.tree_map(lambda *xs: np.stack(xs), *indices)
-            compiled = self._chunk.lower(state, self._data, indices).compile()
+            compiled = self._chunk.lower(self._stacked_state(), self._data,
+                                         self._stacked_indices(0, 1)).compile()
         else:
             compiled = first._jax_chunk.lower(first._jax_state(), first._data,
-                                              indices[0]).compile()
+                                              first._indices(0, 1)).compile()
         analysis = compiled.cost_analysis()
         if isinstance(analysis, (list, tuple)):
             analysis = analysis[0] if analysis else {}
@@ -854,7 +868,7 @@ class MultiSeedTrainer:
     @property
     def stopped_early(self):
         """Whether a deadline stopped some seed before its last epoch."""
-        return any(getattr(t, "stopped_early", False) for t in self.trainers)
+        return any(t.stopped_early for t in self.trainers)
 
     def fit(self, deadline=None):
         """Trains every seed to ``epochs``, resuming; returns each seed's history.
@@ -872,17 +886,14 @@ class MultiSeedTrainer:
         try:
             while first.epoch < first.epochs:
                 start_step = first.epoch * first.steps_per_epoch
-                bars = [t._progress_bar() for t in self.trainers[:1]]
-                state = jax.tree_util.tree_map(lambda *xs: jax.numpy.stack(xs),
-                                               *[t._jax_state() for t in self.trainers])
+                bar = first._progress_bar(self.seeds)  # one bar: the seeds move together
+                state = self._stacked_state()
                 started = time.perf_counter()
                 done, sums = 0, [{} for _ in self.trainers]
                 while done < first.steps_per_epoch:
                     num = min(first.steps_per_execution, first.steps_per_epoch - done)
-                    indices = jax.tree_util.tree_map(
-                        lambda *xs: np.stack(xs),
-                        *[t._indices(start_step + done, num) for t in self.trainers])
-                    state, metrics = self._chunk(state, self._data, indices)
+                    state, metrics = self._chunk(state, self._data,
+                                                 self._stacked_indices(start_step + done, num))
                     metrics = {k: np.asarray(v) for k, v in metrics.items()}
                     for i, t in enumerate(self.trainers):
                         mine = t._check_finite({k: v[i] for k, v in metrics.items()},
@@ -890,9 +901,8 @@ class MultiSeedTrainer:
                         for k, v in mine.items():
                             sums[i][k] = sums[i].get(k, 0.0) + v * num
                     done += num
-                    for bar in bars:
-                        if bar is not None:
-                            bar.update(done)
+                    if bar is not None:
+                        bar.update(done)
                 seconds = time.perf_counter() - started
                 for i, t in enumerate(self.trainers):
                     t._jax_assign(jax.tree_util.tree_map(lambda x, i=i: x[i], state))

@@ -7,7 +7,7 @@ from keras import ops
 from ssgm_zoo.models.base import ZooModel
 from ssgm_zoo.models.kingma import elbo
 from ssgm_zoo.models.kingma.m1 import binarize
-from ssgm_zoo.models.kingma.networks import MLP, GaussianHead, flatten
+from ssgm_zoo.models.kingma.networks import MLP, GaussianHead, _initializer, flatten
 
 __all__ = ["M2"]
 
@@ -105,11 +105,9 @@ class M2(ZooModel):
                            seed=None if s is None else s + 600, name="decoder")
         self.decoder_log_var_layer = None
         if likelihood == "gaussian" and decoder_variance == "per_example":
-            init = (keras.initializers.GlorotUniform(seed=None if s is None else s + 900)
-                    if init_std is None else keras.initializers.RandomNormal(
-                        stddev=self.init_std, seed=None if s is None else s + 900))
-            self.decoder_log_var_layer = keras.layers.Dense(d, kernel_initializer=init,
-                                                            name="decoder_log_var_out")
+            self.decoder_log_var_layer = keras.layers.Dense(
+                d, kernel_initializer=_initializer(init_std, None if s is None else s + 900),
+                name="decoder_log_var_out")
             self.decoder_log_var_layer.build((None, h[0]))
         elif likelihood == "gaussian":
             self.decoder_log_var = self.add_weight(shape=(d,), initializer="zeros",
