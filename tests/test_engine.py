@@ -267,3 +267,39 @@ def test_tensorflow_draws_name_philox_and_a_run_keeps_the_algorithm_it_began_wit
     resumed, trainer = run(tmp_path)
     assert trainer.tf_random_alg is None
     assert_same_weights(resumed, default)
+
+
+class RunningMean(ZooModel):
+    """Fits ``w`` to the data mean and keeps the mean of ``w`` over the steps (after_updates)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = self.add_weight(shape=(), initializer="zeros", name="w")
+        self.steps = self.add_weight(shape=(), initializer="zeros", trainable=False, name="steps")
+        self.mean_w = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                      name="mean_w")
+        self.built = True
+
+    def compute_objective(self, name, batch, training=True):
+        return ops.mean(ops.square(ops.mean(batch["unlabeled"]["x"]) - self.w)), {}
+
+    def after_updates(self):
+        steps = self.steps + 1.0
+        self.mean_w.assign(self.mean_w + (self.w - self.mean_w) / steps)
+        self.steps.assign(steps)
+
+
+def test_after_updates_runs_once_per_step_after_the_update():
+    model = RunningMean()
+    make_trainer(model, epochs=4, eval_data=None,
+                 optimizer={"name": "sgd", "learning_rate": 0.5}).fit()
+    # 4 epochs of 3 steps; replay the steps' w by hand from the batches' means.
+    x = images()
+    w, ws = 0.0, []
+    for step in range(12):
+        idx = batch_indices(5, 0, len(x), 20, step, 1)[0]
+        w -= 0.5 * 2 * (w - float(x[idx].mean()))
+        ws.append(w)
+    assert float(model.steps.value) == 12
+    np.testing.assert_allclose(float(model.w.value), ws[-1], rtol=1e-5)
+    np.testing.assert_allclose(float(model.mean_w.value), np.mean(ws), rtol=1e-5)

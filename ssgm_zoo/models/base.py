@@ -19,6 +19,9 @@ The protocol, in the order the engine uses it:
 * ``initialize(batch)``: once, before the first step of a new run (not on
   resume), for data-dependent initialisation;
 * ``compute_objective(name, batch, training)`` -> ``(loss, {term: value})``;
+* ``after_updates()``: inside every step, after all objectives' updates
+  (averages of the weights, such as a GAN's moving average of its
+  discriminator), changing only non-trainable variables;
 * ``evaluation_sums(batch)`` / ``finalize_evaluation(totals)``: metrics on
   the evaluation splits; ``generated_metrics(seed)``: metrics on generated
   samples, evaluated beside them.
@@ -112,6 +115,15 @@ class ZooModel(keras.Model):
         and biases from it (data-dependent initialisation).
         """
         del batch
+
+    def after_updates(self):
+        """Runs inside every training step, after every objective's update.
+
+        It may assign non-trainable variables only (a moving average of some
+        weights, a step counter); the engine keeps those assignments on both
+        backends. The default does nothing, and the engine skips the call for
+        models that do not override it.
+        """
 
     def reset_random_state(self, seed):
         """Re-seeds every seed generator in the model from ``seed``."""

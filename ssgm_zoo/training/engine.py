@@ -16,7 +16,9 @@ What it does:
     step (a GAN's discriminator then generator; a VAE has one). Each reads the
     streams it names; one that asks for its own batches gets index streams of
     its own over the same stored data.
-  * A model's ``initialize`` hook runs once on a batch before a new run starts.
+  * A model's ``initialize`` hook runs once on a batch before a new run starts;
+    its ``after_updates`` hook, if it has one, inside every step after the
+    objectives' updates (weight averages).
   * ``steps_per_execution`` steps per compiled call (``lax.scan`` on JAX, a
     ``tf.while_loop`` under ``jit_compile`` on TensorFlow).
   * Per-epoch progress bar, TensorBoard scalars, ``metrics.csv`` and
@@ -37,7 +39,7 @@ import time
 import keras
 import numpy as np
 
-from ssgm_zoo.models.base import Objective
+from ssgm_zoo.models.base import Objective, ZooModel
 from ssgm_zoo.training import checkpoints
 from ssgm_zoo.training.logs import RunLog
 from ssgm_zoo.training.optimizers import make_optimizer
@@ -87,6 +89,10 @@ def batch_indices(seed, stream, num_items, batch_size, start_step, num_steps):
         hi = min(last - pass_index * num_items, num_items)
         pieces.append(perm[lo:hi])
     return np.concatenate(pieces).astype(np.int32).reshape(num_steps, batch_size)
+
+
+def _has_after_updates(model):
+    return type(model).after_updates is not ZooModel.after_updates
 
 
 def _objectives(model):
@@ -299,6 +305,7 @@ class Trainer:
         import tensorflow as tf
 
         model = self.model
+        after_updates = _has_after_updates(model)
 
         def step_indices(indices, i):
             return {g: {s: v[i] for s, v in streams.items()} for g, streams in indices.items()}
@@ -317,6 +324,8 @@ class Trainer:
                 grads = tape.gradient(loss, variables)
                 opt.apply(grads, variables)
                 metrics.update(self._name_metrics(objective.name, loss, terms))
+            if after_updates:
+                model.after_updates()
             return metrics
 
         # The metric names, found by tracing one step's losses (nothing runs, no
@@ -360,6 +369,14 @@ class Trainer:
         non_trainable = model.non_trainable_variables
         position = {id(v): i for i, v in enumerate(trainable)}
         objective_positions = [[position[id(v)] for v in vs] for vs in self._objective_variables]
+        after_updates = _has_after_updates(model)
+
+        def run_after_updates(train_values, non_train_values):
+            mapping = list(zip(trainable, train_values)) + list(zip(non_trainable, non_train_values))
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                model.after_updates()
+            updated = [scope.get_current_value(v) for v in non_trainable]
+            return [o if n is None else n for n, o in zip(updated, non_train_values)]
 
         def run(name, train_values, non_train_values, batch):
             mapping = list(zip(trainable, train_values)) + list(zip(non_trainable, non_train_values))
@@ -392,6 +409,8 @@ class Trainer:
                 for j, i in enumerate(where):
                     train_values[i] = new_sub[j]
                 metrics.update(self._name_metrics(objective.name, loss, terms))
+            if after_updates:
+                non_train_values = run_after_updates(train_values, non_train_values)
             return (train_values, non_train_values, opt_values), metrics
 
         def chunk(state, data, indices):
