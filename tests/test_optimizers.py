@@ -45,3 +45,12 @@ def test_schedule_round_trips_and_bad_specs_are_named():
         make_optimizer({"name": "sgd", "bias_correction": False})
     with pytest.raises(ValueError, match="train.optimizer"):
         make_optimizer({"name": "no_such_optimizer"})
+
+
+def test_linear_decay_spec_keeps_then_lowers_the_learning_rate_to_zero():
+    optimizer = make_optimizer({"name": "adam", "learning_rate": 0.2, "linear_decay": [4, 8]})
+    schedule = optimizer._learning_rate
+    values = [float(schedule(step)) for step in (0, 4, 6, 8, 12)]
+    np.testing.assert_allclose(values, [0.2, 0.2, 0.1, 0.0, 0.0], atol=1e-7)
+    with pytest.raises(ValueError, match="start_step < end_step"):
+        make_optimizer({"name": "adam", "linear_decay": [8, 4]})

@@ -1,0 +1,22 @@
+"""Improved GAN models through the shared harness; weights trained on one backend load on
+the other."""
+
+import keras
+import pytest
+
+from ssgm_zoo import testing
+
+pytest.importorskip("jax")
+
+CASES = ["tests.improved_gan.cases:mlp", "tests.improved_gan.cases:conv"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_harness_checks_pass(case, tmp_path):
+    testing.run_model_tests(case, tmp_path)
+
+
+@pytest.mark.skipif(keras.backend.backend() == "jax", reason="run from the TensorFlow suite")
+def test_weights_move_between_backends(tmp_path):
+    testing.run_cross_backend_test("tests.improved_gan.cases:mlp", tmp_path, source="jax",
+                                   target="tensorflow")
