@@ -8,7 +8,7 @@ import pytest
 from keras import ops
 
 from ssgm_zoo import config as config_lib
-from ssgm_zoo import experiment, families
+from ssgm_zoo import experiment, families, testing
 from ssgm_zoo.models.improved_gan import ImprovedGAN
 from ssgm_zoo.training import Trainer
 from tests.improved_gan import cases
@@ -81,7 +81,8 @@ def test_each_update_touches_only_its_own_player():
                      "generator": {"name": "sgd", "learning_rate": 0.1}}
         optimizer[frozen]["learning_rate"] = 0.0
         trainer = Trainer(model, train_data=case.train_data, batch_sizes=case.batch_sizes,
-                          steps_per_epoch=2, epochs=1, optimizer=optimizer, seed=0, verbose=0)
+                          steps_per_epoch=2, epochs=1, optimizer=optimizer, seed=0, verbose=0,
+                          jit_compile=False)
         trainer._initialize_model()
         model.initialize = lambda batch: None  # fit() would initialise again: done already
         before = {id(v): np.asarray(v.value) for v in model.trainable_variables}
@@ -138,8 +139,9 @@ def test_configs_build_their_models_at_the_papers_sizes():
                                                     "test_error_rate").mean == 0.0093
 
 
-def test_cifar10_config_trains_on_generated_data_of_the_real_shape():
+def test_cifar10_config_trains_saves_and_loads_on_generated_data_of_the_real_shape(tmp_path):
     config = config_lib.load_config_file("zoo_configs/improved_gan/cifar10.py:40,smoke")
+    config.train.jit_compile = False  # compiling the conv steps with XLA costs more than they run
     x = RNG.random((60, 32, 32, 3)).astype("float32")
     y = np.arange(60) % 10
     splits = {"train": (x[:40], y[:40]), "validation": (x[40:50], y[40:50]),
@@ -151,6 +153,7 @@ def test_cifar10_config_trains_on_generated_data_of_the_real_shape():
     assert trainer.model.sample(2, seed=0).shape == (2, 32, 32, 3)
     lr = trainer.optimizers[0].learning_rate
     assert float(lr) == 0.0  # the smoke schedule decays to 0 at its last step
+    testing.run_saving_test(cases.conv(), trainer.model, tmp_path / "saved")
 
 
 def test_a_short_real_mnist_run_beats_chance_clearly(tmp_path, data_dir):
