@@ -11,6 +11,9 @@ _RUNS = flags.DEFINE_list("runs", None, "Run directories whose metrics.jsonl to 
 _METRICS = flags.DEFINE_list("metric", ["train_loss", "validation_error_rate"],
                              "Metrics to plot, one panel each.")
 _ENTRY = flags.DEFINE_string("entry", None, "Zoo entry whose samples to draw.")
+_MODEL_DIR = flags.DEFINE_string("model_dir", None,
+                                 "A trained model's directory (a run's model/) whose samples to "
+                                 "draw, instead of --entry.")
 _NUM = flags.DEFINE_integer("num", 8, "Rows of the sample grid (one z per row).")
 _SEED = flags.DEFINE_integer("seed", 0, "Sampling seed.")
 _OUTPUT = flags.DEFINE_string("output", None, "PNG to write.")
@@ -28,8 +31,17 @@ def main(argv):
 
         save_grid_image(sample_grid(_ENTRY.value, num=_NUM.value, seed=_SEED.value),
                         _OUTPUT.value)
+    elif _MODEL_DIR.value:
+        from ssgm_zoo.checkpoint import load_model_dir
+        from ssgm_zoo.zoo.commands import save_grid_image
+
+        model = load_model_dir(_MODEL_DIR.value)
+        if not model.can_sample:
+            raise app.UsageError(f"{_MODEL_DIR.value} holds a model that does not generate "
+                                 "images.")
+        save_grid_image(model.sample_grid(_NUM.value, seed=_SEED.value), _OUTPUT.value)
     else:
-        raise app.UsageError("Give --runs or --entry.")
+        raise app.UsageError("Give --runs, --entry or --model_dir.")
     print(f"Wrote {_OUTPUT.value}")
 
 
