@@ -33,13 +33,10 @@ def main(argv):
                         _OUTPUT.value)
     elif _MODEL_DIR.value:
         from ssgm_zoo.checkpoint import load_model_dir
-        from ssgm_zoo.zoo.commands import save_grid_image
+        from ssgm_zoo.zoo.commands import model_sample_grid, save_grid_image
 
-        model = load_model_dir(_MODEL_DIR.value)
-        if not model.can_sample:
-            raise app.UsageError(f"{_MODEL_DIR.value} holds a model that does not generate "
-                                 "images.")
-        save_grid_image(model.sample_grid(_NUM.value, seed=_SEED.value), _OUTPUT.value)
+        save_grid_image(model_sample_grid(load_model_dir(_MODEL_DIR.value), _MODEL_DIR.value,
+                                          num=_NUM.value, seed=_SEED.value), _OUTPUT.value)
     else:
         raise app.UsageError("Give --runs, --entry or --model_dir.")
     print(f"Wrote {_OUTPUT.value}")

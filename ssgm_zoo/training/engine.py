@@ -371,19 +371,19 @@ class Trainer:
         objective_positions = [[position[id(v)] for v in vs] for vs in self._objective_variables]
         after_updates = _has_after_updates(model)
 
-        def run_after_updates(train_values, non_train_values):
+        def stateless(fn, train_values, non_train_values):
+            """``fn()`` on these values of the variables; its result and the
+            non-trainable values after it (what it assigned, else the old ones)."""
             mapping = list(zip(trainable, train_values)) + list(zip(non_trainable, non_train_values))
             with keras.StatelessScope(state_mapping=mapping) as scope:
-                model.after_updates()
+                out = fn()
             updated = [scope.get_current_value(v) for v in non_trainable]
-            return [o if n is None else n for n, o in zip(updated, non_train_values)]
+            return out, [o if n is None else n for n, o in zip(updated, non_train_values)]
 
         def run(name, train_values, non_train_values, batch):
-            mapping = list(zip(trainable, train_values)) + list(zip(non_trainable, non_train_values))
-            with keras.StatelessScope(state_mapping=mapping) as scope:
-                loss, terms = model.compute_objective(name, batch, training=True)
-            updated = [scope.get_current_value(v) for v in non_trainable]
-            updated = [o if n is None else n for n, o in zip(updated, non_train_values)]
+            (loss, terms), updated = stateless(
+                lambda: model.compute_objective(name, batch, training=True),
+                train_values, non_train_values)
             return loss, (terms, updated)
 
         def one_step(state, data, indices):
@@ -410,7 +410,8 @@ class Trainer:
                     train_values[i] = new_sub[j]
                 metrics.update(self._name_metrics(objective.name, loss, terms))
             if after_updates:
-                non_train_values = run_after_updates(train_values, non_train_values)
+                _, non_train_values = stateless(model.after_updates, train_values,
+                                                non_train_values)
             return (train_values, non_train_values, opt_values), metrics
 
         def chunk(state, data, indices):

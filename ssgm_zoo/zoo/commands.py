@@ -16,7 +16,7 @@ from ssgm_zoo import families, files
 from ssgm_zoo.zoo import registry
 from ssgm_zoo.zoo.loading import EntryNotFoundError, IntegrityError, load_pretrained
 
-__all__ = ["evaluate_entry", "predict_labels", "sample_grid", "save_grid_image", "image_format",
+__all__ = ["evaluate_entry", "predict_labels", "sample_grid", "model_sample_grid", "save_grid_image", "image_format",
            "USER_ERRORS"]
 
 
@@ -265,11 +265,21 @@ MAX_ROWS = 100
 
 def sample_grid(name, *, label=None, num=10, seed=0, source=None, revision=None):
     """Generated images as a grid array ``[rows, cols, H, W, C]`` in [0, 1]."""
+    _check_rows(num)  # before the model is loaded
+    return model_sample_grid(load_pretrained(name, source=source, revision=revision), name,
+                             label=label, num=num, seed=seed)
+
+
+def _check_rows(num):
     if isinstance(num, bool) or not isinstance(num, (int, np.integer)) \
             or not 1 <= num <= MAX_ROWS:
         raise ValueError(f"--num must be a whole number of rows from 1 to {MAX_ROWS}, got "
                          f"{num!r}.")
-    model = load_pretrained(name, source=source, revision=revision)
+
+
+def model_sample_grid(model, name, *, label=None, num=10, seed=0):
+    """``sample_grid`` for a loaded model (``name`` says which, in errors)."""
+    _check_rows(num)
     if not model.can_sample:
         raise ValueError(f"{name} does not generate images.")
     if label is not None:

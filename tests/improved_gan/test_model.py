@@ -162,3 +162,13 @@ def test_a_short_real_mnist_run_beats_chance_clearly(tmp_path, data_dir):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["test_error_rate"] < 0.6, metrics  # chance: 0.9
     assert metrics["test_errors"] == round(metrics["test_error_rate"] * 10_000)
+
+
+def test_one_pass_over_several_batches_equals_a_pass_over_each():
+    model = small(input_noise=0.0, hidden_noise=0.0)
+    a, b = RNG.random((3, 28, 28, 1)).astype("float32"), RNG.random((5, 28, 28, 1)).astype(
+        "float32")
+    for (logits, features), x in zip(model.discriminate([a, b], training=True), (a, b)):
+        alone_logits, alone_features = model.discriminator(x, training=True)
+        np.testing.assert_allclose(np_(logits), np_(alone_logits), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np_(features), np_(alone_features), rtol=1e-5, atol=1e-6)

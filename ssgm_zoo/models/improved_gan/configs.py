@@ -12,7 +12,11 @@ def improved_gan_config(entry, dataset, *, learning_rate, epochs, steps_per_epoc
     Adam with beta1 0.5 for both players (``nn.adam_updates(..., mom1=0.5)``;
     theirs adds 1e-8 under the square root, Keras adds 1e-8 after it); one
     discriminator and one generator update per step, each on batches of
-    ``batch_size`` labeled (tiled), unlabeled and generated images.
+    ``batch_size`` labeled (tiled), unlabeled and generated images. The
+    paper's techniques as the authors' semi-supervised code sets them: feature
+    matching, no minibatch discrimination, batch-normalised generator, no
+    label smoothing or historical averaging, a weight average with rate 1e-4;
+    each config adds its networks.
     """
     config = base_config("improved_gan", "improved_gan", entry)
     config.dataset = dataset
@@ -26,4 +30,15 @@ def improved_gan_config(entry, dataset, *, learning_rate, epochs, steps_per_epoc
     t.eval_every = 10
     t.checkpoint_every = 10
     t.steps_per_execution = steps_per_epoch
+    m = config.model
+    m.num_classes = 10
+    m.noise_dim = 100
+    m.generator_loss = "feature_matching"
+    m.minibatch_kernels = 0
+    m.minibatch_kernel_dim = 5
+    m.generator_normalization = "batch"
+    m.unlabeled_weight = 1.0
+    m.label_smoothing = 0.0
+    m.historical_averaging = 0.0
+    m.ema_decay = 0.9999
     return config

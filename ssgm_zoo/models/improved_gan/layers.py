@@ -13,6 +13,8 @@
 Every layer is written in ``keras.ops``, so it runs on both backends.
 """
 
+import math
+
 import keras
 from keras import ops
 
@@ -65,7 +67,7 @@ class _WeightNorm(keras.layers.Layer):
     def kernel(self):
         """The effective kernel ``g * v / ||v||`` (norm per output unit)."""
         norm = ops.sqrt(ops.sum(ops.square(self.v), axis=self.kernel_axes, keepdims=True))
-        return self.v * (self.g / norm)
+        return self.v * (ops.reshape(self.g, ops.shape(norm)) / norm)
 
     def linear(self, x):
         """``x`` times the effective kernel, without the bias."""
@@ -107,9 +109,7 @@ class WeightNormDense(_WeightNorm):
         self.units = int(units)
 
     def build(self, input_shape):
-        fan_in = 1
-        for d in input_shape[1:]:
-            fan_in *= int(d)
+        fan_in = math.prod(int(d) for d in input_shape[1:])
         self._add_weights((fan_in, self.units), self.units)
 
     def linear(self, x):
@@ -157,10 +157,6 @@ class WeightNormConv2DTranspose(_WeightNorm):
     def build(self, input_shape):
         k = self.kernel_size
         self._add_weights((k, k, self.filters, int(input_shape[-1])), self.filters)
-
-    def kernel(self):
-        norm = ops.sqrt(ops.sum(ops.square(self.v), axis=self.kernel_axes, keepdims=True))
-        return self.v * (ops.reshape(self.g, (1, 1, -1, 1)) / norm)
 
     def linear(self, x):
         return ops.conv_transpose(x, self.kernel(), strides=self.strides, padding="same")
@@ -272,13 +268,9 @@ class VirtualBatchNormalization(keras.layers.Layer):
         ref_out = (reference - ref_mean) / ops.sqrt(ref_square - ops.square(ref_mean)
                                                      + self.epsilon)
         # Each example joins the reference batch: weight 1 / (n + 1), the reference n / (n + 1).
-        count = 1
-        for a in axes:
-            count *= reference.shape[a]
+        count = math.prod(reference.shape[a] for a in axes)
         x_axes = tuple(range(1, len(x.shape) - 1))  # spatial axes of one example, if any
-        x_count = 1
-        for a in x_axes:
-            x_count *= x.shape[a]
+        x_count = math.prod(x.shape[a] for a in x_axes)
         weight = x_count / (count + x_count)
         x_mean = ops.mean(x, axis=x_axes, keepdims=True) if x_axes else x
         x_square = ops.mean(ops.square(x), axis=x_axes, keepdims=True) if x_axes else ops.square(x)

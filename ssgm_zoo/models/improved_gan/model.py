@@ -202,6 +202,23 @@ class ImprovedGAN(ZooModel):
         """``logsumexp`` of the class logits: ``D(x) = sigmoid(real_logit)``."""
         return ops.logsumexp(logits, axis=-1)
 
+    def discriminate(self, batches, training=False):
+        """The discriminator's ``(logits, features)`` on each of ``batches``.
+
+        Without minibatch discrimination every layer acts on each image alone,
+        so the batches go through in one pass (one large product per layer
+        instead of several small ones); with it, each batch is its own
+        minibatch, as in the authors' code.
+        """
+        images = [ops.convert_to_tensor(x, "float32") for x in batches]
+        if self.minibatch_kernels:
+            return [self.discriminator(x, training=training) for x in images]
+        sizes = [int(x.shape[0]) for x in images]
+        logits, features = self.discriminator(ops.concatenate(images, axis=0),
+                                              training=training)
+        cuts = np.cumsum(sizes)[:-1].tolist()
+        return list(zip(ops.split(logits, cuts), ops.split(features, cuts)))
+
     def supervised_loss(self, logits, labels):
         """Cross-entropy over the K real classes."""
         labels = ops.cast(labels, "int32")
@@ -230,9 +247,8 @@ class ImprovedGAN(ZooModel):
         fake = self.generate(self.noise(ops.shape(x_unl)[0]), training=training)
         if name == "discriminator":
             x_lab, y_lab = batch["labeled"]["x"], batch["labeled"]["y"]
-            lab, _ = self.discriminator(x_lab, training=training)
-            unl, _ = self.discriminator(x_unl, training=training)
-            gen, _ = self.discriminator(ops.stop_gradient(fake), training=training)
+            (lab, _), (unl, _), (gen, _) = self.discriminate(
+                [x_lab, x_unl, ops.stop_gradient(fake)], training=training)
             supervised = self.supervised_loss(lab, y_lab)
             unsupervised = self.unsupervised_loss(unl, gen)
             loss = (supervised + self.unlabeled_weight * unsupervised
@@ -242,8 +258,8 @@ class ImprovedGAN(ZooModel):
                           "train_error_rate": ops.mean(ops.cast(wrong, "float32")),
                           "fake_real_probability": ops.mean(ops.sigmoid(self.real_logit(gen)))}
         if self.generator_loss == "feature_matching":
-            _, real_features = self.discriminator(x_unl, training=training)
-            gen_logits, fake_features = self.discriminator(fake, training=training)
+            (_, real_features), (gen_logits, fake_features) = self.discriminate(
+                [x_unl, fake], training=training)
             loss = ops.mean(ops.square(ops.mean(fake_features, axis=0)
                                        - ops.stop_gradient(ops.mean(real_features, axis=0))))
         else:

@@ -24,6 +24,8 @@ The discriminators see images in [0, 1] (the convolutional one maps them to
 [0, 1], so real and generated images always live in the same space.
 """
 
+import math
+
 import keras
 from keras import ops
 
@@ -54,6 +56,26 @@ class _Discriminator(keras.layers.Layer):
         if init and hasattr(layer, "initialize"):
             return layer.initialize(h)
         return layer(h)
+
+    def _build_head(self, width, kernel_stddev):
+        """Minibatch discrimination (if asked for) and the K-logit output layer,
+        on features of ``width`` units."""
+        self.minibatch = None
+        if self.minibatch_kernels:
+            self.minibatch = MinibatchDiscrimination(self.minibatch_kernels,
+                                                     self.minibatch_kernel_dim,
+                                                     seed=self.seed + 200, name="minibatch")
+            self.minibatch.build((None, width))
+            width += self.minibatch_kernels
+        self.output_layer = WeightNormDense(self.num_classes, scale_trainable=True,
+                                            kernel_stddev=kernel_stddev, seed=self.seed + 300,
+                                            name="logits")
+        self.output_layer.build((None, width))
+
+    def _head(self, h, init):
+        if self.minibatch is not None:
+            h = self._apply(self.minibatch, h, init)
+        return self._apply(self.output_layer, h, init)
 
     def initialize(self, x):
         self.forward(x, training=True, init=True)
@@ -97,16 +119,7 @@ class MLPDiscriminator(_Discriminator):
             self.noise_layers.append(keras.layers.GaussianNoise(self.hidden_noise,
                                                                 seed=seed + 101 + k))
             width = units
-        self.minibatch = None
-        if self.minibatch_kernels:
-            self.minibatch = MinibatchDiscrimination(self.minibatch_kernels,
-                                                     self.minibatch_kernel_dim, seed=seed + 200,
-                                                     name="minibatch")
-            self.minibatch.build((None, width))
-            width += self.minibatch_kernels
-        self.output_layer = WeightNormDense(self.num_classes, scale_trainable=True,
-                                            kernel_stddev=0.1, seed=seed + 300, name="logits")
-        self.output_layer.build((None, width))
+        self._build_head(width, kernel_stddev=0.1)
         self.built = True
 
     def forward(self, x, training, init):
@@ -116,9 +129,7 @@ class MLPDiscriminator(_Discriminator):
         for dense, noise in zip(self.dense_layers, self.noise_layers):
             features = self._apply(dense, h, init)
             h = noise(features, training=training)
-        if self.minibatch is not None:
-            h = self._apply(self.minibatch, h, init)
-        return self._apply(self.output_layer, h, init), features
+        return self._head(h, init), features
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim,
@@ -170,17 +181,7 @@ class ConvDiscriminator(_Discriminator):
             layer.build(shape)
             self.stack.append(layer)
             shape = layer.compute_output_spec(keras.KerasTensor(shape)).shape
-        width = b
-        self.minibatch = None
-        if self.minibatch_kernels:
-            self.minibatch = MinibatchDiscrimination(self.minibatch_kernels,
-                                                     self.minibatch_kernel_dim, seed=seed + 200,
-                                                     name="minibatch")
-            self.minibatch.build((None, width))
-            width += self.minibatch_kernels
-        self.output_layer = WeightNormDense(self.num_classes, scale_trainable=True,
-                                            kernel_stddev=0.05, seed=seed + 300, name="logits")
-        self.output_layer.build((None, width))
+        self._build_head(b, kernel_stddev=0.05)
         self.built = True
 
     def forward(self, x, training, init):
@@ -191,8 +192,7 @@ class ConvDiscriminator(_Discriminator):
             else:
                 h = self._apply(layer, h, init)
         features = ops.mean(h, axis=(1, 2))
-        h = features if self.minibatch is None else self._apply(self.minibatch, features, init)
-        return self._apply(self.output_layer, h, init), features
+        return self._head(features, init), features
 
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape),
@@ -235,12 +235,22 @@ class _Generator(keras.layers.Layer):
                 initializer=keras.initializers.RandomUniform(0.0, 1.0, seed=self.seed + 500),
                 name="reference_noise")
 
-    def _normalize(self, norm, h, ref, training):
-        if norm is None:
-            return h, ref
-        if self.normalization == "virtual":
-            return norm(h, ref)
-        return norm(h, training=training), None
+    def _inputs(self, z):
+        """The noise and, for virtual batch normalisation, the reference noise (else None)."""
+        ref = self.reference_noise
+        return ops.convert_to_tensor(z, "float32"), (None if ref is None
+                                                     else ops.convert_to_tensor(ref))
+
+    def _block(self, layer, norm, activation, h, ref, training):
+        """``activation(norm(layer(.)))`` on the batch and, if there is one, the
+        reference batch, which virtual batch normalisation normalises against."""
+        h = layer(h)
+        ref = None if ref is None else layer(ref)
+        if norm is not None and self.normalization == "virtual":
+            h, ref = norm(h, ref)
+        elif norm is not None:
+            h = norm(h, training=training)
+        return activation(h), None if ref is None else activation(ref)
 
     def initialize(self, z):
         self.forward(z, training=True, init=True)
@@ -283,23 +293,16 @@ class MLPGenerator(_Generator):
             self.dense_layers.append(dense)
             self.norm_layers.append(norm)
             width = units
-        pixels = 1
-        for s in self.image_shape:
-            pixels *= s
-        self.output_layer = WeightNormDense(pixels, activation="sigmoid", scale_trainable=True,
+        self.output_layer = WeightNormDense(math.prod(self.image_shape), activation="sigmoid", scale_trainable=True,
                                             kernel_stddev=None, seed=seed + 100, name="pixels")
         self.output_layer.build((None, width))
         self._add_reference()
         self.built = True
 
     def forward(self, z, training, init):
-        h = ops.convert_to_tensor(z, "float32")
-        ref = None if self.reference_noise is None else ops.convert_to_tensor(self.reference_noise)
+        h, ref = self._inputs(z)
         for dense, norm in zip(self.dense_layers, self.norm_layers):
-            h, ref = self._normalize(norm, dense(h), None if ref is None else dense(ref),
-                                     training)
-            h = ops.softplus(h)
-            ref = None if ref is None else ops.softplus(ref)
+            h, ref = self._block(dense, norm, ops.softplus, h, ref, training)
         x = self.output_layer(h)  # no data-dependent initialisation here (the authors')
         return ops.reshape(x, (ops.shape(x)[0], *self.image_shape))
 
@@ -364,21 +367,14 @@ class ConvGenerator(_Generator):
         self.built = True
 
     def forward(self, z, training, init):
-        h = ops.convert_to_tensor(z, "float32")
-        ref = None if self.reference_noise is None else ops.convert_to_tensor(self.reference_noise)
+        h, ref = self._inputs(z)
 
-        def block(layer, norm, h, ref, reshape=False):
-            h = layer(h)
-            ref = None if ref is None else layer(ref)
-            if reshape:
-                h = ops.reshape(h, (-1, *self.base, self.filters[0]))
-                ref = None if ref is None else ops.reshape(ref, (-1, *self.base, self.filters[0]))
-            h, ref = self._normalize(norm, h, ref, training)
-            return ops.relu(h), None if ref is None else ops.relu(ref)
+        def dense(t):  # to the 4x4 block
+            return ops.reshape(self.dense(t), (-1, *self.base, self.filters[0]))
 
-        h, ref = block(self.dense, self.norm_layers[0], h, ref, reshape=True)
+        h, ref = self._block(dense, self.norm_layers[0], ops.relu, h, ref, training)
         for layer, norm in zip(self.deconvs, self.norm_layers[1:]):
-            h, ref = block(layer, norm, h, ref)
+            h, ref = self._block(layer, norm, ops.relu, h, ref, training)
         x = self.output_layer.initialize(h) if init else self.output_layer(h)
         return 0.5 * (x + 1.0)  # tanh's [-1, 1] to pixels in [0, 1]
 
