@@ -19,6 +19,8 @@ import os
 import signal
 import sys
 
+import ssgm_zoo
+
 __all__ = ["main", "build_parser"]
 
 
@@ -138,7 +140,7 @@ def _quiet_logs():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.backend:
-        os.environ["KERAS_BACKEND"] = args.backend  # before keras is imported
+        ssgm_zoo.use_backend(args.backend)
     if not args.verbose:
         _quiet_logs()
     from ssgm_zoo.zoo import commands

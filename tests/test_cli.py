@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.backends import REPO
 
 BACKENDS = ("tensorflow", "keras", "jax", "torch")
@@ -40,3 +42,19 @@ def test_errors_still_reach_stderr_when_quiet(tmp_path):
                   str(tmp_path / "grid.png"), "--class", "12")
     assert result.returncode == 2
     assert result.stderr.startswith("ssgm-zoo sample: error: --class must lie in [0, 10)")
+
+
+def test_use_backend_refuses_to_switch_once_keras_is_loaded(monkeypatch):
+    import keras
+
+    import ssgm_zoo
+
+    active = keras.backend.backend()
+    other = "jax" if active == "tensorflow" else "tensorflow"
+    monkeypatch.setenv("KERAS_BACKEND", active)
+    ssgm_zoo.use_backend(active)
+    with pytest.raises(RuntimeError, match=f"imported with the '{active}' backend before "
+                                           f"'{other}'"):
+        ssgm_zoo.use_backend(other)
+    with pytest.raises(ValueError, match="Unknown Keras backend 'torch'"):
+        ssgm_zoo.use_backend("torch")

@@ -17,6 +17,8 @@ import os
 from absl import app, flags
 from ml_collections import config_flags
 
+import ssgm_zoo
+
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Experiment config file[:arg].")
 _DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"), "Data folder.")
 _BACKEND = flags.DEFINE_enum("backend", None, ["tensorflow", "jax"], "Keras backend.")
@@ -35,7 +37,7 @@ flags.mark_flags_as_required(["config"])
 def main(argv):
     del argv
     if _BACKEND.value:
-        os.environ["KERAS_BACKEND"] = _BACKEND.value
+        ssgm_zoo.use_backend(_BACKEND.value)
     from ssgm_zoo import benchmark
 
     if _SEEDS.value:

@@ -17,6 +17,8 @@ import os
 
 from absl import app, flags
 
+import ssgm_zoo
+
 _CHECKPOINTS = flags.DEFINE_list("checkpoints", None, "Model directories (or run directories).")
 _DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"),
                                 "Folder with the datasets' original files.")
@@ -37,7 +39,7 @@ flags.mark_flags_as_required(["checkpoints"])
 def main(argv):
     del argv
     if _BACKEND.value:
-        os.environ["KERAS_BACKEND"] = _BACKEND.value
+        ssgm_zoo.use_backend(_BACKEND.value)
     from ssgm_zoo import evaluation
 
     summary = evaluation.evaluate_checkpoints(_CHECKPOINTS.value, dataset=_DATASET.value,

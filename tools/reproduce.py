@@ -19,6 +19,8 @@ import os
 
 from absl import app, flags
 
+import ssgm_zoo
+
 _WORKDIR = flags.DEFINE_string("workdir", None, "The protocol's work directory.")
 _DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"), "Data folder.")
 _BACKEND = flags.DEFINE_enum("backend", None, ["tensorflow", "jax"], "Keras backend.")
@@ -46,7 +48,7 @@ def main(argv):
     if len(argv) != 2:
         raise app.UsageError("Usage: python tools/reproduce.py FAMILY --workdir=DIR [...]")
     if _BACKEND.value:
-        os.environ["KERAS_BACKEND"] = _BACKEND.value
+        ssgm_zoo.use_backend(_BACKEND.value)
     from ssgm_zoo import reproduce
 
     family, workdir = argv[1], _WORKDIR.value

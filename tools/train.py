@@ -14,6 +14,8 @@ import os
 from absl import app, flags
 from ml_collections import config_flags
 
+import ssgm_zoo
+
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Experiment config file[:arg].")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (resumed if it has checkpoints).")
 _SEED = flags.DEFINE_integer("seed", None, "Overrides config.seed (also the label-split seed).")
@@ -36,7 +38,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     if _BACKEND.value:
-        os.environ["KERAS_BACKEND"] = _BACKEND.value  # before keras is imported
+        ssgm_zoo.use_backend(_BACKEND.value)
     from ssgm_zoo import experiment
 
     config = _CONFIG.value

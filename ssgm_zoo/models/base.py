@@ -125,6 +125,15 @@ class ZooModel(keras.Model):
         models that do not override it.
         """
 
+    def for_entry(self):
+        """The model a zoo entry ships: by default this trained model itself.
+
+        A family may return a lighter model of the same class that classifies
+        and samples exactly as this one evaluates, without the weights only
+        training needs (a weight average's source, a history of past weights).
+        """
+        return self
+
     def reset_random_state(self, seed):
         """Re-seeds every seed generator in the model from ``seed``."""
         generators = [v for v in self.non_trainable_variables if v.name == SEED_STATE_NAME]

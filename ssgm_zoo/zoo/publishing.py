@@ -81,6 +81,7 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
     model_dir = published_dir / "model"
     meta = _read_json(model_dir / checkpoint.METADATA_FILE)
     model = checkpoint.load_model_dir(model_dir)
+    trained, model = model, model.for_entry()  # a family may ship a lighter model
 
     metrics = {}
     for metric in spec.metrics:
@@ -126,21 +127,29 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
             final_session_wall_seconds=published.get("final_session_wall_seconds",
                                                      published.get("wall_seconds")),
             device=published["device"], finished=published["finished"]),
-        parameter_count=meta["parameter_count"],
+        parameter_count=int(model.count_params()),
         versions={k: meta[k] for k in ("keras_version", "ssgm_zoo_version", "backend", "python")
                   if k in meta},
         files={},
         base_entry=base_entry, base_weights_group=group,
         hub=None if hub is None else HubRef(**hub))
     with files.atomic_directory(entries_dir / name) as tmp:
-        for fname in (checkpoint.CONFIG_FILE, checkpoint.METADATA_FILE, INDICES_FILE):
-            if (model_dir / fname).exists():
-                shutil.copyfile(model_dir / fname, tmp / fname)
+        source = model_dir
+        if model is not trained:  # saved afresh, with the trained model's versions and date
+            kept = {k: v for k, v in meta.items() if k != "parameter_count"}
+            source = pathlib.Path(checkpoint.save_model_dir(
+                model, tmp / "_for_entry", metadata={**kept, "for_entry": True}))
+        for fname in (checkpoint.CONFIG_FILE, checkpoint.METADATA_FILE):
+            shutil.copyfile(source / fname, tmp / fname)
+        if (model_dir / INDICES_FILE).exists():
+            shutil.copyfile(model_dir / INDICES_FILE, tmp / INDICES_FILE)
         if group:
-            checkpoint.split_weights(model_dir / checkpoint.WEIGHTS_FILE,
+            checkpoint.split_weights(source / checkpoint.WEIGHTS_FILE,
                                      tmp / checkpoint.WEIGHTS_FILE, group)
         else:
-            shutil.copyfile(model_dir / checkpoint.WEIGHTS_FILE, tmp / checkpoint.WEIGHTS_FILE)
+            shutil.copyfile(source / checkpoint.WEIGHTS_FILE, tmp / checkpoint.WEIGHTS_FILE)
+        if source != model_dir:
+            shutil.rmtree(source)
         (tmp / "README.md").write_text(model_card(record))
         record = record.replace(files={k: FileInfo(**v) for k, v in file_table(tmp).items()})
     write_record(record, entries_dir)

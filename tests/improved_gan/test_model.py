@@ -8,9 +8,10 @@ import pytest
 from keras import ops
 
 from ssgm_zoo import config as config_lib
-from ssgm_zoo import experiment, families, testing
+from ssgm_zoo import experiment, families, load_pretrained, testing
 from ssgm_zoo.models.improved_gan import ImprovedGAN
 from ssgm_zoo.training import Trainer
+from ssgm_zoo.zoo import commands, publishing, registry
 from tests.improved_gan import cases
 
 RNG = np.random.default_rng(0)
@@ -156,12 +157,47 @@ def test_cifar10_config_trains_saves_and_loads_on_generated_data_of_the_real_sha
     testing.run_saving_test(cases.conv(), trainer.model, tmp_path / "saved")
 
 
-def test_a_short_real_mnist_run_beats_chance_clearly(tmp_path, data_dir):
+def test_the_entry_model_keeps_the_evaluation_networks_only():
+    model = small(ema_decay=0.5, historical_averaging=1.0)
+    model.after_updates()
+    for w in model.discriminator.trainable_weights:  # the average now differs from D
+        w.assign(w + 0.1)
+    model.after_updates()
+    shipped = model.for_entry()
+    assert shipped.averaged_discriminator is None and shipped.historical_discriminator is None
+    assert shipped.count_params() * 2 < model.count_params()
+    x = RNG.random((6, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(np_(shipped.class_logits(x)), np_(model.class_logits(x)),
+                               rtol=1e-6)
+    assert not np.allclose(np_(shipped.class_logits(x)),
+                           np_(model.discriminator(x, training=False)[0]))
+    np.testing.assert_array_equal(shipped.sample(3, seed=4), model.sample(3, seed=4))
+    assert small(ema_decay=0.0).for_entry().ema_decay == 0.0
+
+
+def test_a_short_real_mnist_run_beats_chance_clearly_and_makes_an_entry(
+        tmp_path, data_dir, monkeypatch):
     config = config_lib.load_config_file("zoo_configs/improved_gan/mnist.py:100,smoke")
-    experiment.run(config, str(tmp_path), data_dir=str(data_dir), verbose=0)
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    run = tmp_path / "run"
+    experiment.run(config, str(run), data_dir=str(data_dir), verbose=0)
+    metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["test_error_rate"] < 0.6, metrics  # chance: 0.9
     assert metrics["test_errors"] == round(metrics["test_error_rate"] * 10_000)
+
+    monkeypatch.setenv("SSGM_ZOO_ENTRIES", str(tmp_path / "entries"))
+    registry.clear_cache()
+    try:
+        record = publishing.build_entry("improved-gan-test-100", [run], command="train",
+                                        entries_dir=tmp_path / "entries",
+                                        data_dir=str(data_dir))
+        model = load_pretrained("improved-gan-test-100")
+        assert model.averaged_discriminator is None
+        assert model.count_params() == record.parameter_count
+        result = commands.evaluate_entry("improved-gan-test-100", data_dir=str(data_dir))
+        assert result["metrics"]["test_error_rate"]["measured"] == pytest.approx(
+            metrics["test_error_rate"], abs=1e-12)
+    finally:
+        registry.clear_cache()
 
 
 def test_one_pass_over_several_batches_equals_a_pass_over_each():

@@ -325,6 +325,24 @@ class ImprovedGAN(ZooModel):
         logits = network(images, training=False)[0]
         return {"real_probability": float(ops.mean(ops.sigmoid(self.real_logit(logits))))}
 
+    def for_entry(self):
+        """The evaluation networks alone, for a zoo entry: a model without weight
+        averages whose discriminator holds this one's weight average (or its
+        discriminator, without one) and whose generator is this one's. It
+        classifies, samples and evaluates as this model does, at about a third of
+        the weights when the historical averages are kept."""
+        if self.averaged_discriminator is None and self.historical_discriminator is None:
+            return self
+        config = {**self.get_config(), "ema_decay": 0.0, "historical_averaging": 0.0}
+        shipped = type(self).from_config(config)
+        source = self.averaged_discriminator or self.discriminator
+        for w, a in _averaged_pairs(shipped.discriminator, source):
+            w.assign(a)
+        for w, g in zip(shipped.generator.weights, self.generator.weights):
+            w.assign(g)
+        shipped.average_steps.assign(self.average_steps)
+        return shipped
+
     # -- users --------------------------------------------------------------
     def sample(self, num, *, labels=None, seed=None):
         """``num`` generated images ``[num, H, W, C]`` in [0, 1] (the generator is
