@@ -51,6 +51,10 @@ class ModelCase:
         outputs: ``model -> {name: array}``, deterministic outputs compared
             after saving and across backends.
         optimizer: the engine's optimizer spec for the training steps.
+        backend_tolerance: ``rtol`` and ``atol`` of the outputs' agreement
+            across backends; a model whose outputs amplify float32 rounding
+            (a gradient taken through batch normalisation at zero variance)
+            states a wider one, with its reason.
     """
 
     make_model: Callable
@@ -58,6 +62,8 @@ class ModelCase:
     batch_sizes: Mapping
     outputs: Callable
     optimizer: Mapping = dataclasses.field(default_factory=lambda: {"learning_rate": 1e-2})
+    backend_tolerance: Mapping = dataclasses.field(
+        default_factory=lambda: {"rtol": 1e-4, "atol": 1e-5})
 
 
 def _case(reference):
@@ -246,7 +252,8 @@ def run_cross_backend_test(case_reference, tmp_path, *, source, target):
     directory = pathlib.Path(tmp_path) / f"{source}-model"
     trained = run_python(source, _TRAIN_AND_SAVE, case_reference, directory)
     loaded = run_python(target, _LOAD, case_reference, directory)
-    _assert_outputs_equal(trained["outputs"], loaded["outputs"], rtol=1e-4, atol=1e-5)
+    _assert_outputs_equal(trained["outputs"], loaded["outputs"],
+                          **_case(case_reference).backend_tolerance)
     return trained["history"]
 
 
