@@ -1,8 +1,10 @@
-"""Figures for docs/: learning curves of runs and class-conditional sample grids.
+"""Figures for docs/: learning curves of runs, sample grids and reconstructions.
 
   python tools/figures.py --runs=runs/m1m2-mnist-100-s0,runs/m1m2-mnist-100-s1 \
       --metric=validation_error_rate --output=docs/figures/m1m2-100-curves.png
   python tools/figures.py --entry=m1m2-mnist-100 --output=docs/figures/m1m2-100-analogies.png
+  python tools/figures.py --model_dir=runs/gon-mnist-s0/model --reconstruct \
+      --data_dir=../shared/data --output=docs/figures/gon-mnist-reconstructions.png
 """
 
 from absl import app, flags
@@ -14,7 +16,14 @@ _ENTRY = flags.DEFINE_string("entry", None, "Zoo entry whose samples to draw.")
 _MODEL_DIR = flags.DEFINE_string("model_dir", None,
                                  "A trained model's directory (a run's model/) whose samples to "
                                  "draw, instead of --entry.")
-_NUM = flags.DEFINE_integer("num", 8, "Rows of the sample grid (one z per row).")
+_NUM = flags.DEFINE_integer("num", 8, "Rows of the sample grid (one z per row), or pairs of "
+                            "rows of test images and their reconstructions.")
+_RECONSTRUCT = flags.DEFINE_bool("reconstruct", False,
+                                 "Draw the first test images and their reconstructions.")
+_DATASET = flags.DEFINE_string("dataset", "mnist", "Dataset of --reconstruct's test images.")
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "Dataset folder for --reconstruct.")
+_SIZE = flags.DEFINE_integer("size", None, "Resolution of the reconstructions (models that "
+                             "render any size).")
 _SEED = flags.DEFINE_integer("seed", 0, "Sampling seed.")
 _OUTPUT = flags.DEFINE_string("output", None, "PNG to write.")
 flags.mark_flags_as_required(["output"])
@@ -33,10 +42,19 @@ def main(argv):
                         _OUTPUT.value)
     elif _MODEL_DIR.value:
         from ssgm_zoo.checkpoint import load_model_dir
-        from ssgm_zoo.zoo.commands import model_sample_grid, save_grid_image
+        from ssgm_zoo.zoo import commands
 
-        save_grid_image(model_sample_grid(load_model_dir(_MODEL_DIR.value), _MODEL_DIR.value,
-                                          num=_NUM.value, seed=_SEED.value), _OUTPUT.value)
+        model = load_model_dir(_MODEL_DIR.value)
+        if _RECONSTRUCT.value:
+            from ssgm_zoo import data
+
+            x, _ = data.load_splits(_DATASET.value, data_dir=_DATA_DIR.value)["test"]
+            grid = commands.model_reconstruction_grid(model, _MODEL_DIR.value, x,
+                                                      num=_NUM.value, size=_SIZE.value)
+        else:
+            grid = commands.model_sample_grid(model, _MODEL_DIR.value, num=_NUM.value,
+                                              seed=_SEED.value)
+        commands.save_grid_image(grid, _OUTPUT.value)
     else:
         raise app.UsageError("Give --runs, --entry or --model_dir.")
     print(f"Wrote {_OUTPUT.value}")

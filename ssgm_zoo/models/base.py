@@ -27,9 +27,10 @@ The protocol, in the order the engine uses it:
   samples, evaluated beside them.
 
 Users get ``classify`` / ``predict_proba`` (classifiers), ``sample`` and
-``sample_grid`` (generators) and ``features`` (models with a latent space, used
-by the latent-classifier evaluation); the class attributes ``can_classify``,
-``can_sample``, ``has_features`` and ``conditional`` say which apply.
+``sample_grid`` (generators), ``reconstruct`` (autoencoding models) and
+``features`` (models with a latent space, used by the latent-classifier
+evaluation); the class attributes ``can_classify``, ``can_sample``,
+``can_reconstruct``, ``has_features`` and ``conditional`` say which apply.
 """
 
 import dataclasses
@@ -82,6 +83,7 @@ class ZooModel(keras.Model):
     #: What users can ask of the model.
     can_classify = False
     can_sample = False
+    can_reconstruct = False
     has_features = False
     #: True when ``sample`` takes class labels.
     conditional = False
@@ -236,6 +238,12 @@ class ZooModel(keras.Model):
         the classes in turn), the others refuse them.
         """
         raise NotImplementedError(f"{type(self).__name__} does not generate images.")
+
+    def reconstruct(self, images, batch_size=1000, size=None):
+        """Reconstructions of images ``[N, R, R, C]`` in [0, 1] (models with
+        ``can_reconstruct``); ``size`` asks for another resolution where the model
+        can render one."""
+        raise NotImplementedError(f"{type(self).__name__} does not reconstruct images.")
 
     def sample_grid(self, rows, *, columns=10, label=None, seed=None):
         """A grid ``[rows, columns, H, W, C]`` of generated images.

@@ -16,8 +16,8 @@ from ssgm_zoo import families, files
 from ssgm_zoo.zoo import registry
 from ssgm_zoo.zoo.loading import EntryNotFoundError, IntegrityError, load_pretrained
 
-__all__ = ["evaluate_entry", "predict_labels", "sample_grid", "model_sample_grid", "save_grid_image", "image_format",
-           "USER_ERRORS"]
+__all__ = ["evaluate_entry", "predict_labels", "sample_grid", "model_sample_grid",
+           "model_reconstruction_grid", "save_grid_image", "image_format", "USER_ERRORS"]
 
 
 def _user_errors():
@@ -288,6 +288,31 @@ def model_sample_grid(model, name, *, label=None, num=10, seed=0):
         if not 0 <= label < model.num_classes:
             raise ValueError(f"--class must lie in [0, {model.num_classes}), got {label}.")
     return model.sample_grid(num, label=label, seed=seed)
+
+
+def model_reconstruction_grid(model, name, images, *, num=4, columns=10, size=None):
+    """A grid ``[2 * num, columns, R, R, C]``: rows of test images (resized to the
+    reconstructions' size R) each followed by a row of their reconstructions."""
+    _check_rows(num)
+    if not model.can_reconstruct:
+        raise ValueError(f"{name} does not reconstruct images.")
+    count = num * columns
+    if len(images) < count:
+        raise ValueError(f"{num} rows of {columns} need {count} images, got {len(images)}.")
+    images = images[:count]
+    recon = model.reconstruct(images, size=size)
+    import keras
+
+    originals = images.astype("float32") / (255.0 if images.dtype == np.uint8 else 1.0)
+    if originals.ndim == 3:
+        originals = originals[..., None]
+    originals = keras.ops.convert_to_numpy(
+        keras.ops.image.resize(originals, recon.shape[1:3], interpolation="bilinear"))
+    rows = []
+    for r in range(num):
+        cut = slice(r * columns, (r + 1) * columns)
+        rows += [np.clip(originals[cut], 0, 1), recon[cut]]
+    return np.stack(rows)
 
 
 #: Image formats a grid can be saved in, by file extension (all of them PIL's).

@@ -134,7 +134,7 @@ def test_configs_build_the_authors_networks():
     implicit = ImplicitGON(**config_lib.load_config_file(
         "zoo_configs/gon/implicit_gon.py:mnist").to_dict()["model"])
     assert [layer.units for layer in implicit.siren_layers] == [256, 256, 256, 256, 1]
-    assert implicit.super_resolve(cases.FIXED[:2], size=64).shape == (2, 64, 64, 1)
+    assert implicit.reconstruct(cases.FIXED[:2], size=64).shape == (2, 64, 64, 1)
     variational = VariationalGON(**config_lib.load_config_file(
         "zoo_configs/gon/variational_gon.py:mnist").to_dict()["model"])
     assert variational.latent_dim == 48 and variational.filters == 32
@@ -159,3 +159,20 @@ def test_a_short_real_mnist_run_lowers_the_loss_well_below_the_origin(data_dir):
     assert history[-1]["train_loss"] < 0.9 * history[0]["train_loss"]
     assert last["test_pixel_mse"] == pytest.approx(
         last["test_reconstruction_error"] / trainer.model.resolution ** 2)
+
+
+def test_reconstruction_grids_pair_each_row_of_images_with_its_reconstructions():
+    from ssgm_zoo.zoo.commands import model_reconstruction_grid
+
+    model = GON(latent_dim=3, filters=2)
+    images = (RNG.random((12, 28, 28)) * 255).astype("uint8")
+    grid = model_reconstruction_grid(model, "tiny", images, num=2, columns=5)
+    assert grid.shape == (4, 5, 32, 32, 1)
+    # One batch: batch normalisation uses the statistics of the images encoded together.
+    np.testing.assert_allclose(grid[3], model.reconstruct(images[:10])[5:], atol=1e-6)
+    np.testing.assert_allclose(grid[0, 0], np_(model.prepare_images(
+        images[:1, ..., None] / 255.0))[0], atol=1e-6)
+    with pytest.raises(ValueError, match="need 15 images, got 12"):
+        model_reconstruction_grid(model, "tiny", images, num=3, columns=5)
+    with pytest.raises(ValueError, match="draws 32x32 images only"):
+        model.reconstruct(images[:2], size=64)

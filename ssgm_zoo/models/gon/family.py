@@ -117,7 +117,7 @@ FAMILY = families.register(families.Family(
               "unconditional-image-generation", "model.sample(16, seed=0); "
                                                 "model.reconstruct(images)"),
         _spec("implicit_gon", "Implicit GON", "ImplicitGON", "unconditional-image-generation",
-              "model.super_resolve(images, size=64); model.sample(16, seed=0)"),
+              "model.reconstruct(images, size=64); model.sample(16, seed=0)"),
     ),
     evaluate=evaluate,
     results_table=results_table,

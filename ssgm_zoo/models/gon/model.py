@@ -58,6 +58,7 @@ class _GradientOrigin(ZooModel):
 
     objectives = (Objective("loss", streams=("images",)),)
     can_sample = True
+    can_reconstruct = True
     has_features = True
 
     def __init__(self, image_shape=(28, 28, 1), resolution=32, latent_dim=32, inner_steps=1,
@@ -179,12 +180,21 @@ class _GradientOrigin(ZooModel):
         del image_options
         return self.encode(images, batch_size)
 
-    def reconstruct(self, images, batch_size=1000):
-        """Reconstructions ``[N, R, R, C]`` (R: the model's resolution) of images."""
+    def reconstruct(self, images, batch_size=1000, size=None):
+        """Reconstructions ``[N, R, R, C]`` in [0, 1] of images (R: the model's resolution;
+        an implicit GON renders any ``size``)."""
         out = []
         for x in self._batches(images, batch_size):
-            out.append(ops.convert_to_numpy(self.decode(self.latent(x))[0]))
+            out.append(ops.convert_to_numpy(self.render(self.latent(x), size)))
         return np.clip(np.concatenate(out), 0.0, 1.0)
+
+    def render(self, z, size=None):
+        """Images drawn at codes ``z``; ``size`` must be the resolution (None) but for an
+        implicit GON."""
+        if size not in (None, self.resolution):
+            raise ValueError(f"{type(self).__name__} draws {self.resolution}x{self.resolution} "
+                             f"images only, not {size}x{size}; an ImplicitGON renders any size.")
+        return self.decode(z)[0]
 
     def reconstruction_error(self, images, batch_size=1000):
         """``{"reconstruction_error", "pixel_mse", "origin_reconstruction_error"}`` of
@@ -396,8 +406,9 @@ class ImplicitGON(_GradientOrigin):
             for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))]
         self.built = True
 
-    def render(self, z, size):
+    def render(self, z, size=None):
         """Images ``[B, size, size, C]`` drawn by the SIREN at codes ``z``, any ``size``."""
+        size = self.resolution if size is None else int(size)
         coords = ops.convert_to_tensor(coordinate_grid(size))
         b, p = ops.shape(z)[0], int(size) ** 2
         h = ops.concatenate([ops.broadcast_to(coords[None], (b, p, 2)),
@@ -412,12 +423,6 @@ class ImplicitGON(_GradientOrigin):
     def image_loss(self, x, images):
         # The authors' ((g - x)**2).sum(1).mean() over [B, pixels, C]: summed over pixels.
         return ops.mean(ops.sum(ops.square(images - x), axis=(1, 2)), axis=-1)
-
-    def super_resolve(self, images, size=64, batch_size=1000):
-        """Reconstructions of images rendered at ``size`` x ``size``."""
-        out = [ops.convert_to_numpy(self.render(self.latent(x), size))
-               for x in self._batches(images, batch_size)]
-        return np.clip(np.concatenate(out), 0.0, 1.0)
 
     def get_config(self):
         return {**super().get_config(), "hidden_units": list(self.hidden_units), "w0": self.w0}
