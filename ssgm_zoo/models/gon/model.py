@@ -200,8 +200,8 @@ class _GradientOrigin(ZooModel):
         """``{"reconstruction_error", "pixel_mse", "origin_reconstruction_error"}`` of
         images, as the training evaluation measures them."""
         totals = {}
-        for lo in range(0, len(images), batch_size):
-            sums = self.evaluation_sums({"x": images[lo : lo + batch_size]})
+        for x in self.image_batches(images, batch_size, check_polarity=False):
+            sums = self.evaluation_sums({"x": x})
             for k, v in sums.items():
                 totals[k] = totals.get(k, 0.0) + float(v)
         return self.finalize_evaluation(totals)
