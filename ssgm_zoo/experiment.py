@@ -40,11 +40,15 @@ class RunData:
         splits: ``{"train", "validation", "test"}: (images, labels)`` as
             ``ssgm_zoo.data.load_splits`` returns them.
         labeled_indices: indices into the training split of the labeled
-            examples, or None for an unsupervised run.
+            examples that train, or None for an unsupervised run.
+        validation_indices: indices into the training split of the labeled
+            examples held out as the validation split (``config.labeled_validation``),
+            or None when the validation split is the end of the training data.
     """
 
     splits: dict
     labeled_indices: object = None
+    validation_indices: object = None
 
 
 def _to_dict(config):
@@ -102,16 +106,30 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
                                   num_validation=resolved["num_validation"])
     num_labeled = int(resolved.get("num_labeled") or 0)
-    indices = None
+    held_out = int(resolved.get("labeled_validation") or 0)
+    if held_out and (not num_labeled or resolved["num_validation"]):
+        raise ValueError("config.labeled_validation holds out part of the labeled examples as "
+                         "the validation split: it needs config.num_labeled > 0 and "
+                         f"config.num_validation = 0 (got {num_labeled} and "
+                         f"{resolved['num_validation']}).")
+    indices = held = None
     if num_labeled:
         indices = data.balanced_labeled_indices(splits["train"][1], num_labeled, seed=label_seed)
+        extra = {}
+        if held_out:
+            indices, held = data.hold_out_labeled(splits["train"][1], indices, held_out,
+                                                  seed=label_seed)
+            x, y = splits["train"]
+            splits = {**splits, "validation": (x[held], y[held])}
+            extra = {"labeled_validation": held_out,
+                     "validation_indices": [int(i) for i in held]}
         if workdir:
             data.save_indices(os.path.join(workdir, INDICES_FILE), indices,
                               num_labeled=num_labeled, seed=label_seed,
-                              dataset=resolved["dataset"])
+                              dataset=resolved["dataset"], **extra)
 
     keras.utils.set_random_seed(seed)
-    run_data = RunData(splits=splits, labeled_indices=indices)
+    run_data = RunData(splits=splits, labeled_indices=indices, validation_indices=held)
     model, train_data = families.load_object(spec.build)(resolved, run_data)
     t = resolved["train"]
 
@@ -245,7 +263,7 @@ def _finish(workdir, trainer, run_data, resolved, started, started_at, resumed_f
     history = trainer.history
     metrics = {"entry": resolved.get("entry"), "family": resolved["family"],
                "model_name": resolved["model_name"], "dataset": resolved["dataset"],
-               "num_labeled": 0 if indices is None else len(indices),
+               "num_labeled": 0 if indices is None else int(resolved.get("num_labeled") or 0),
                "seed": int(resolved["seed"]), "label_seed": resolved["label_seed"],
                "epochs": trainer.epoch}
     for split in ("validation", "test"):

@@ -19,6 +19,7 @@ from ssgm_zoo.data.sources import (
 )
 from ssgm_zoo.data.splits import (
     balanced_labeled_indices,
+    hold_out_labeled,
     load_indices,
     load_splits,
     mnist_protocol,
@@ -39,6 +40,7 @@ __all__ = [
     "train_validation_split",
     "to_unit_float",
     "balanced_labeled_indices",
+    "hold_out_labeled",
     "save_indices",
     "load_indices",
 ]

@@ -20,6 +20,7 @@ __all__ = [
     "mnist_protocol",
     "load_splits",
     "balanced_labeled_indices",
+    "hold_out_labeled",
     "save_indices",
     "load_indices",
 ]
@@ -229,6 +230,49 @@ def balanced_labeled_indices(labels, num_labeled, seed, num_classes=None):
             pool[i], pool[j] = pool[j], pool[i]
         chosen.append(pool[:per_class])
     return np.sort(np.concatenate(chosen)).astype(np.int64)
+
+
+def hold_out_labeled(labels, indices, num_held_out, seed):
+    """Splits labeled examples into a training part and a balanced held-out part.
+
+    For protocols where the labels are all the labels there are (a lab's
+    3,000), so model selection must use some of them: ``num_held_out /
+    num_classes`` of each class's labeled examples are held out, drawn as
+    ``balanced_labeled_indices`` draws (same seed, same split on every
+    machine).
+
+    Args:
+        labels: int array ``[N]``, the labels of the whole training split.
+        indices: the labeled examples' indices into it.
+        num_held_out: how many to hold out; a positive multiple of the number
+            of classes, smaller than ``len(indices)``.
+        seed: non-negative int.
+
+    Returns:
+        ``(kept, held_out)``: disjoint sorted int64 arrays whose union is ``indices``.
+
+    Raises:
+        ValueError: ``num_held_out`` leaves no labeled example, or is not a
+            positive multiple of the number of classes (see
+            ``balanced_labeled_indices``).
+
+    Example:
+        >>> y = np.array([0, 1, 0, 1, 0, 1])
+        >>> kept, held = hold_out_labeled(y, np.array([0, 1, 2, 3]), 2, seed=0)
+        >>> len(kept), len(held), sorted(y[held].tolist())
+        (2, 2, [0, 1])
+    """
+    indices = np.sort(np.asarray(indices, dtype=np.int64))
+    num_held_out = int(num_held_out)
+    if not 0 < num_held_out < len(indices):
+        raise ValueError(f"Cannot hold out {num_held_out} of {len(indices)} labeled examples: "
+                         "hold out at least one and keep at least one.")
+    labels = np.asarray(labels)
+    positions = balanced_labeled_indices(labels[indices], num_held_out, seed,
+                                         num_classes=int(labels.max()) + 1)
+    held = np.zeros(len(indices), bool)
+    held[positions] = True
+    return indices[~held], indices[held]
 
 
 def _json_default(value):
