@@ -9,7 +9,7 @@ from ssgm_zoo import testing
 pytest.importorskip("jax")
 
 
-@pytest.mark.parametrize("case", ["cnn", "convnet", "pseudo_label", "mean_teacher"])
+@pytest.mark.parametrize("case", ["convnet", "pseudo_label", "mean_teacher", "ladder"])
 def test_harness_checks_pass(case, tmp_path):
     testing.run_model_tests(f"tests.ssl_cnn.cases:{case}", tmp_path)
 

@@ -22,7 +22,7 @@ import importlib
 
 _CLASSES = {
     "CNNClassifier": "model", "PseudoLabel": "model", "MeanTeacher": "model",
-    "LabCNN": "networks", "ConvNet": "networks", "DigitAugmentation": "augment",
+    "LadderNetwork": "ladder", "LabCNN": "networks", "ConvNet": "networks", "DigitAugmentation": "augment",
 }
 
 __all__ = list(_CLASSES)

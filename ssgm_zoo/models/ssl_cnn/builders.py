@@ -8,9 +8,11 @@ The supervised ``CNNClassifier`` reads the labeled stream only.
 
 import numpy as np
 
+from ssgm_zoo.models.ssl_cnn.ladder import LadderNetwork
 from ssgm_zoo.models.ssl_cnn.model import CNNClassifier, MeanTeacher, PseudoLabel
 
-__all__ = ["build_cnn", "build_pseudo_label", "build_mean_teacher", "unlabeled_indices"]
+__all__ = ["build_cnn", "build_pseudo_label", "build_mean_teacher", "build_ladder",
+           "unlabeled_indices"]
 
 
 def unlabeled_indices(num_train, labeled, held_out=None):
@@ -50,3 +52,7 @@ def build_pseudo_label(config, data):
 
 def build_mean_teacher(config, data):
     return _build(MeanTeacher, config, data, unlabeled=True)
+
+
+def build_ladder(config, data):
+    return _build(LadderNetwork, config, data, unlabeled=True)

@@ -1,5 +1,5 @@
-"""The registration of the MNIST-3,000 lab family: a supervised CNN baseline and
-semi-supervised CNNs (pseudo-labeling, mean teacher).
+"""The registration of the MNIST-3,000 lab family: a supervised CNN baseline,
+semi-supervised CNNs (pseudo-labeling, mean teacher) and the Ladder network.
 
 Importing this module needs no backend: model classes and builders are named
 as strings and imported when a model is built or loaded.
@@ -18,9 +18,9 @@ _USAGE = "model.classify(images)  # images: [N, 28, 28] uint8 or [N, 28, 28, 1] 
 _TAGS = ("semi-supervised-learning", "mnist", "cnn")
 
 
-def _spec(name, title, cls, build, tags=()):
+def _spec(name, title, cls, build, tags=(), module="model"):
     return families.ModelSpec(
-        name=name, title=title, model_class=f"{_PACKAGE}.model:{cls}",
+        name=name, title=title, model_class=f"{_PACKAGE}.{module}:{cls}",
         build=f"{_PACKAGE}.builders:{build}", task="image-classification",
         tags=_TAGS + tuple(tags), usage=_USAGE)
 
@@ -48,8 +48,8 @@ def results_table(records):
 
 def protocol(seeds=None, labels=None):
     """Every row of the comparison: the baseline, each technique, each method on the
-    lab's CNN, and the methods on the deeper CNN (a GPU's runs); the mean teacher
-    on the deeper CNN makes the zoo entry."""
+    lab's CNN, the Ladder network, and the methods on the deeper CNN (a GPU's runs);
+    the mean teacher on the deeper CNN makes the zoo entry."""
     if labels and tuple(labels) != (3000,):
         raise ValueError("The lab's protocol has 3,000 labels; --labels does not apply.")
     from ssgm_zoo.models.ssl_cnn import configs  # no backend: configs only
@@ -64,6 +64,9 @@ def protocol(seeds=None, labels=None):
             name=f"{method.replace('_', '-')}-lab-mnist-3000",
             config=f"zoo_configs/ssl_cnn/{method}.py:lab", seeds=seeds, entry=None))
     runs.append(families.ProtocolRun(
+        name="ladder-mnist-3000", config="zoo_configs/ssl_cnn/ladder.py", seeds=seeds,
+        entry=None))
+    runs.append(families.ProtocolRun(
         name="pseudo-label-convnet-mnist-3000", config="zoo_configs/ssl_cnn/pseudo_label.py:convnet",
         seeds=seeds, entry=None))
     runs.append(families.ProtocolRun(
@@ -76,7 +79,8 @@ def protocol(seeds=None, labels=None):
 
 FAMILY = families.register(families.Family(
     name="ssl_cnn",
-    title="MNIST with 3,000 labels: supervised CNN baseline, pseudo-labeling, mean teacher",
+    title="MNIST with 3,000 labels: supervised CNN baseline, pseudo-labeling, mean teacher, "
+          "Ladder network",
     paper=paper.PAPER,
     package=_PACKAGE,
     models=(
@@ -86,6 +90,8 @@ FAMILY = families.register(families.Family(
               ("pseudo-labeling",)),
         _spec("mean_teacher", "Mean teacher CNN", "MeanTeacher", "build_mean_teacher",
               ("mean-teacher",)),
+        _spec("ladder", "Ladder network (MLP)", "LadderNetwork", "build_ladder",
+              ("ladder-network",), module="ladder"),
     ),
     paper_result=paper_result,
     results_table=results_table,
