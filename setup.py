@@ -48,7 +48,7 @@ setup(
         # README ("Running on JAX") for installing tfp-nightly next to it.
         "jax": ["jax>=0.4.30"],
         "svhn": ["scipy>=1.9"],
-        "test": ["pytest>=7", "scipy>=1.9", "jax>=0.4.30"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "scipy>=1.9", "jax>=0.4.30"],
     },
     entry_points={"console_scripts": ["ssgm-zoo=ssgm_zoo.cli:main"]},
     classifiers=[

@@ -20,3 +20,9 @@ def data_dir():
         pytest.skip(f"offline datasets not found at {path}; set SSGM_ZOO_DATA_DIR to the folder "
                     "holding mnist/ and fashion_mnist/")
     return path
+
+
+def pytest_collection_modifyitems(items):
+    """The JAX re-run (one test of about five minutes, a subprocess) goes first, so that
+    with ``-n 2`` one worker runs it while the other takes the rest."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/test_jax_backend.py"))
