@@ -112,6 +112,9 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
                          "the validation split: it needs config.num_labeled > 0 and "
                          f"config.num_validation = 0 (got {num_labeled} and "
                          f"{resolved['num_validation']}).")
+    if resolved.get("evaluate_labeled") and not num_labeled:
+        raise ValueError("config.evaluate_labeled evaluates the labeled training images: it "
+                         "needs config.num_labeled > 0.")
     indices = held = None
     if num_labeled:
         indices = data.balanced_labeled_indices(splits["train"][1], num_labeled, seed=label_seed)
@@ -148,8 +151,7 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         epochs=t["epochs"],
         optimizer=t["optimizer"],
         seed=seed,
-        eval_data={name: {"x": splits[name][0], "y": splits[name][1]}
-                   for name in eval_splits},
+        eval_data=_eval_data(splits, eval_splits, indices, resolved),
         eval_every=t["eval_every"],
         eval_batch_size=t["eval_batch_size"],
         workdir=workdir,
@@ -162,6 +164,16 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         device_cache=device_cache,
     )
     return trainer, run_data, resolved
+
+
+def _eval_data(splits, eval_splits, labeled_indices, resolved):
+    """The evaluated splits; with ``config.evaluate_labeled``, also ``"labeled"``: the
+    labeled training images (the training accuracy, without augmentation or dropout)."""
+    eval_data = {name: {"x": splits[name][0], "y": splits[name][1]} for name in eval_splits}
+    if resolved.get("evaluate_labeled"):
+        x, y = splits["train"]
+        eval_data["labeled"] = {"x": x[labeled_indices], "y": y[labeled_indices]}
+    return eval_data
 
 
 def run(config, workdir, *, data_dir=None, verbose=1):
@@ -266,7 +278,9 @@ def _finish(workdir, trainer, run_data, resolved, started, started_at, resumed_f
                "num_labeled": 0 if indices is None else int(resolved.get("num_labeled") or 0),
                "seed": int(resolved["seed"]), "label_seed": resolved["label_seed"],
                "epochs": trainer.epoch}
-    for split in ("validation", "test"):
+    for split in ("labeled", "validation", "test"):
+        if split not in trainer.eval_splits:
+            continue
         metrics.update({f"{split}_{k}": v for k, v in trainer.evaluate(split).items()})
     metrics["train_seconds"] = sum(r["epoch_seconds"] for r in history)
     metrics["final_session_wall_seconds"] = time.time() - started

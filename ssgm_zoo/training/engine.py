@@ -593,6 +593,11 @@ class Trainer:
         if self.workdir and (last or self.epoch % self.checkpoint_every == 0):
             self.save_checkpoint()
 
+    @property
+    def eval_splits(self):
+        """The names of the splits in ``eval_data``."""
+        return tuple(self._eval_data)
+
     def evaluate(self, split):
         """Evaluates on a split of ``eval_data`` without moving the training random state.
 

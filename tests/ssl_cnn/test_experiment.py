@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ssgm_zoo import config as config_lib
-from ssgm_zoo import cli, data, experiment, families, load_pretrained
+from ssgm_zoo import checkpoint, cli, data, experiment, families, load_pretrained
 from ssgm_zoo.models.ssl_cnn import builders, configs
 from ssgm_zoo.zoo import publishing, registry
 
@@ -106,3 +106,25 @@ def test_the_entry_writes_a_kaggle_csv(mean_teacher_run, tmp_path, data_dir, mon
     labels = np.array([int(r[1]) for r in rows[1:]])
     _, y = data.load_arrays("mnist", "test", str(data_dir))
     assert np.mean(labels != y) == pytest.approx(metrics["test_error_rate"], abs=1e-12)
+
+
+def test_runs_log_the_training_error_on_the_labeled_images(mean_teacher_run, data_dir):
+    run, metrics = mean_teacher_run
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert all("labeled_error_rate" in r for r in records), records[0].keys()
+    # The final value is the exported classifier's error on the run's training labels.
+    split = json.loads((run / "labeled_indices.json").read_text())
+    x, y = data.load_arrays("mnist", "train", str(data_dir))
+    idx = np.asarray(split["indices"])
+    assert len(idx) == 100  # the smoke split: 200 labels, 100 held out
+    model = checkpoint.load_model_dir(run / experiment.MODEL_DIR)
+    wrong = np.mean(model.classify(x[idx]) != y[idx])
+    assert metrics["labeled_error_rate"] == pytest.approx(wrong, abs=1e-6)
+    assert records[-1]["labeled_error_rate"] == pytest.approx(wrong, abs=1e-6)
+
+
+def test_evaluate_labeled_needs_labels(data_dir):
+    config = config_lib.load_config_file("zoo_configs/ssl_cnn/supervised.py:baseline,smoke")
+    config.num_labeled, config.labeled_validation = 0, 0
+    with pytest.raises(ValueError, match="evaluate_labeled"):
+        experiment.prepare(config, None, data_dir=str(data_dir), verbose=0)

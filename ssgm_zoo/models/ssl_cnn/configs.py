@@ -45,6 +45,7 @@ def lab_config(entry, model_name):
     config.num_validation = 0
     config.num_labeled = NUM_LABELED
     config.labeled_validation = LABELED_VALIDATION
+    config.evaluate_labeled = True  # the training error rate, for the curves
     t = config.train
     t.optimizer = {"name": "sgd", "learning_rate": 0.01, "momentum": 0.5}
     t.batch_sizes.labeled = 64
