@@ -1,11 +1,29 @@
-"""Figures for docs/: learning curves of training runs (``tools/figures.py``)."""
+"""Figures for docs/ (``tools/figures.py``): learning curves of training runs and the
+test images a classifier gets wrong."""
 
 import os
+
+import numpy as np
 
 from ssgm_zoo import files
 from ssgm_zoo.training.logs import read_records
 
-__all__ = ["plot_curves"]
+__all__ = ["plot_curves", "plot_misclassified"]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, output):
+    with files.atomic_write(output, "wb") as f:
+        fig.savefig(f, dpi=110, format="png")
+    _pyplot().close(fig)
 
 
 def plot_curves(run_dirs, metrics, output):
@@ -13,11 +31,7 @@ def plot_curves(run_dirs, metrics, output):
 
     Error rates are drawn on a log scale. The file is written atomically.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
     for run in run_dirs:
         records = read_records(run)
@@ -33,6 +47,40 @@ def plot_curves(run_dirs, metrics, output):
         ax.grid(alpha=0.3)
     axes[0][-1].legend(fontsize=7)
     fig.tight_layout()
-    with files.atomic_write(output, "wb") as f:
-        fig.savefig(f, dpi=110, format="png")
-    plt.close(fig)
+    _save(fig, output)
+
+
+def plot_misclassified(predicted, images, labels, output, *, columns=10, title=None):
+    """Every image whose ``predicted`` label is not its label, in a grid titled
+    "label→predicted", saved as a PNG (atomically).
+
+    Args:
+        predicted, labels: ``[N]`` integer labels.
+        images: ``[N, H, W]`` or ``[N, H, W, 1]`` uint8 images.
+        columns: images per row.
+        title: the figure's title; None gives "M of N misclassified".
+
+    Returns:
+        The number of misclassified images drawn.
+    """
+    predicted, labels = np.asarray(predicted), np.asarray(labels)
+    if predicted.shape != labels.shape or len(labels) != len(images):
+        raise ValueError(f"predicted {predicted.shape}, labels {labels.shape} and "
+                         f"{len(images)} images must have one entry per image.")
+    wrong = np.flatnonzero(predicted != labels)
+    if not len(wrong):
+        raise ValueError("No image is misclassified: there is nothing to draw.")
+    plt = _pyplot()
+    rows = -(-len(wrong) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.9, rows * 1.05 + 0.4),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, wrong):
+        ax.imshow(np.asarray(images[i]).squeeze(), cmap="gray_r", vmin=0, vmax=255)
+        ax.set_title(f"{labels[i]}\u2192{predicted[i]}", fontsize=8, pad=2)
+    fig.suptitle(title or f"{len(wrong)} of {len(labels)} misclassified (label\u2192predicted)",
+                 fontsize=9)
+    fig.tight_layout()
+    _save(fig, output)
+    return len(wrong)

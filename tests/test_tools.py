@@ -86,6 +86,30 @@ def test_learning_curves_figure_is_written_from_run_logs(tmp_path):
     assert image.size == (1100, 385) and len(set(image.convert("L").getdata())) > 10
 
 
+def test_misclassified_figure_draws_exactly_the_wrong_images(tmp_path):
+    from PIL import Image
+
+    from ssgm_zoo.figures import plot_misclassified
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(30, 28, 28, 1), dtype=np.uint8)
+    labels = np.arange(30) % 10
+    predicted = labels.copy()
+    predicted[::3] = (predicted[::3] + 1) % 10  # 10 wrong: one row of 10
+    out = tmp_path / "wrong.png"
+    assert plot_misclassified(predicted, images, labels, out) == 10
+    image = Image.open(out)
+    assert image.size == (990, 159) and len(set(image.convert("L").getdata())) > 10
+    predicted[1] = 9  # 11 wrong: a second row
+    assert plot_misclassified(predicted, images, labels, out) == 11
+    assert Image.open(out).size[1] > 159
+    with pytest.raises(ValueError, match="nothing to draw"):
+        plot_misclassified(labels, images, labels, tmp_path / "none.png")
+    assert not (tmp_path / "none.png").exists()
+    with pytest.raises(ValueError, match="one entry per image"):
+        plot_misclassified(predicted[:5], images, labels, tmp_path / "bad.png")
+
+
 def test_seed_benchmark_times_each_seed_count_and_compares_with_separate_runs(data_dir):
     config = load_config_file(REPO / "zoo_configs" / "kingma" / "m2_mnist.py:100,smoke")
     config.train.steps_per_epoch = 4

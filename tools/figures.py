@@ -5,6 +5,8 @@
   python tools/figures.py --entry=m1m2-mnist-100 --output=docs/figures/m1m2-100-analogies.png
   python tools/figures.py --model_dir=runs/gon-mnist-s0/model --reconstruct \
       --data_dir=../shared/data --output=docs/figures/gon-mnist-reconstructions.png
+  python tools/figures.py --model_dir=runs/ladder-mnist-3000-s0/model --misclassified \
+      --data_dir=../shared/data --output=docs/figures/ladder-mnist-3000-wrong.png
 """
 
 from absl import app, flags
@@ -20,13 +22,38 @@ _NUM = flags.DEFINE_integer("num", 8, "Rows of the sample grid (one z per row), 
                             "rows of test images and their reconstructions.")
 _RECONSTRUCT = flags.DEFINE_bool("reconstruct", False,
                                  "Draw the first test images and their reconstructions.")
-_DATASET = flags.DEFINE_string("dataset", "mnist", "Dataset of --reconstruct's test images.")
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "Dataset folder for --reconstruct.")
+_MISCLASSIFIED = flags.DEFINE_bool("misclassified", False,
+                                   "Draw every test image the classifier gets wrong.")
+_DATASET = flags.DEFINE_string("dataset", "mnist",
+                               "Dataset of --reconstruct's and --misclassified's test images.")
+_DATA_DIR = flags.DEFINE_string("data_dir", None,
+                                "Dataset folder for --reconstruct and --misclassified.")
 _SIZE = flags.DEFINE_integer("size", None, "Resolution of the reconstructions (models that "
                              "render any size).")
 _SEED = flags.DEFINE_integer("seed", 0, "Sampling seed.")
 _OUTPUT = flags.DEFINE_string("output", None, "PNG to write.")
 flags.mark_flags_as_required(["output"])
+
+
+def _plot_misclassified():
+    from ssgm_zoo import data
+    from ssgm_zoo.figures import plot_misclassified
+
+    if bool(_ENTRY.value) == bool(_MODEL_DIR.value):
+        raise app.UsageError("--misclassified needs one of --entry and --model_dir.")
+    if _ENTRY.value:
+        from ssgm_zoo import load_pretrained
+
+        model, name = load_pretrained(_ENTRY.value), _ENTRY.value
+    else:
+        from ssgm_zoo.checkpoint import load_model_dir
+
+        model, name = load_model_dir(_MODEL_DIR.value), _MODEL_DIR.value
+    if not getattr(model, "can_classify", False):
+        raise app.UsageError(f"{name} does not classify.")
+    x, y = data.load_splits(_DATASET.value, data_dir=_DATA_DIR.value)["test"]
+    count = plot_misclassified(model.classify(x), x, y, _OUTPUT.value)
+    print(f"{count} of {len(y)} test images misclassified by {name}")
 
 
 def main(argv):
@@ -35,6 +62,8 @@ def main(argv):
         from ssgm_zoo.figures import plot_curves
 
         plot_curves(_RUNS.value, _METRICS.value, _OUTPUT.value)
+    elif _MISCLASSIFIED.value:
+        _plot_misclassified()
     elif _ENTRY.value:
         from ssgm_zoo.zoo.commands import sample_grid, save_grid_image
 

@@ -3,6 +3,9 @@ and the entry's predictions CSV."""
 
 import csv
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -11,6 +14,7 @@ from ssgm_zoo import config as config_lib
 from ssgm_zoo import checkpoint, cli, data, experiment, families, load_pretrained
 from ssgm_zoo.models.ssl_cnn import builders, configs
 from ssgm_zoo.zoo import publishing, registry
+from tests.backends import REPO
 
 
 def _prepare(spec, data_dir, seed=0, workdir=None):
@@ -128,3 +132,18 @@ def test_evaluate_labeled_needs_labels(data_dir):
     config.num_labeled, config.labeled_validation = 0, 0
     with pytest.raises(ValueError, match="evaluate_labeled"):
         experiment.prepare(config, None, data_dir=str(data_dir), verbose=0)
+
+
+def test_the_figure_tool_draws_the_test_digits_a_run_gets_wrong(mean_teacher_run, tmp_path,
+                                                                data_dir):
+    run, metrics = mean_teacher_run
+    out = tmp_path / "wrong.png"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "tools/figures.py", f"--model_dir={run / experiment.MODEL_DIR}",
+         "--misclassified", f"--data_dir={data_dir}", f"--output={out}"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    wrong = round(metrics["test_error_rate"] * 10_000)
+    assert f"{wrong} of 10000 test images misclassified" in result.stdout
+    assert out.stat().st_size > 10_000
