@@ -50,18 +50,21 @@ def plot_curves(run_dirs, metrics, output):
     _save(fig, output)
 
 
-def plot_misclassified(predicted, images, labels, output, *, columns=10, title=None):
-    """Every image whose ``predicted`` label is not its label, in a grid titled
-    "label→predicted", saved as a PNG (atomically).
+def plot_misclassified(predicted, images, labels, output, *, columns=10, max_images=200,
+                       title=None):
+    """The images whose ``predicted`` label is not their label (the first
+    ``max_images`` of them), in a grid titled "label→predicted", saved as a PNG
+    (atomically).
 
     Args:
         predicted, labels: ``[N]`` integer labels.
         images: ``[N, H, W]`` or ``[N, H, W, 1]`` uint8 images.
         columns: images per row.
-        title: the figure's title; None gives "M of N misclassified".
+        max_images: the most images drawn.
+        title: the figure's title; None says how many are wrong and how many drawn.
 
     Returns:
-        The number of misclassified images drawn.
+        The number of misclassified images (drawn or not).
     """
     predicted, labels = np.asarray(predicted), np.asarray(labels)
     if predicted.shape != labels.shape or len(labels) != len(images):
@@ -70,17 +73,22 @@ def plot_misclassified(predicted, images, labels, output, *, columns=10, title=N
     wrong = np.flatnonzero(predicted != labels)
     if not len(wrong):
         raise ValueError("No image is misclassified: there is nothing to draw.")
+    if int(max_images) < 1:
+        raise ValueError(f"max_images must be positive, got {max_images}.")
+    drawn = wrong[:int(max_images)]
     plt = _pyplot()
-    rows = -(-len(wrong) // columns)
+    rows = -(-len(drawn) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.9, rows * 1.05 + 0.4),
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, i in zip(axes.flat, wrong):
+    for ax, i in zip(axes.flat, drawn):
         ax.imshow(np.asarray(images[i]).squeeze(), cmap="gray_r", vmin=0, vmax=255)
         ax.set_title(f"{labels[i]}\u2192{predicted[i]}", fontsize=8, pad=2)
-    fig.suptitle(title or f"{len(wrong)} of {len(labels)} misclassified (label\u2192predicted)",
-                 fontsize=9)
+    if title is None:
+        shown = "" if len(drawn) == len(wrong) else f", the first {len(drawn)} shown"
+        title = f"{len(wrong)} of {len(labels)} misclassified{shown} (label\u2192predicted)"
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     _save(fig, output)
     return len(wrong)

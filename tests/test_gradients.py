@@ -40,7 +40,9 @@ def _finite_difference_check(cut):
             values.append(float(model.reconstruction_loss(x)))
         v.assign(base.astype("float32"))
         numeric = (values[0] - values[1]) / 2e-2
-        worst = max(worst, abs(numeric - g[index]) / max(1e-3, abs(numeric)))
+        # The floor: a float32 loss of about 7 has central differences good to about
+        # 1e-4, so a tiny gradient (2.5e-3 on JAX's CPU) cannot be checked relatively.
+        worst = max(worst, abs(numeric - g[index]) / max(1e-2, abs(numeric)))
     return float(worst)
 
 

@@ -103,6 +103,8 @@ def test_misclassified_figure_draws_exactly_the_wrong_images(tmp_path):
     predicted[1] = 9  # 11 wrong: a second row
     assert plot_misclassified(predicted, images, labels, out) == 11
     assert Image.open(out).size[1] > 159
+    assert plot_misclassified(predicted, images, labels, out, max_images=5) == 11
+    assert Image.open(out).size[1] == 159  # five drawn: one row
     with pytest.raises(ValueError, match="nothing to draw"):
         plot_misclassified(labels, images, labels, tmp_path / "none.png")
     assert not (tmp_path / "none.png").exists()

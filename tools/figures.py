@@ -24,6 +24,7 @@ _RECONSTRUCT = flags.DEFINE_bool("reconstruct", False,
                                  "Draw the first test images and their reconstructions.")
 _MISCLASSIFIED = flags.DEFINE_bool("misclassified", False,
                                    "Draw every test image the classifier gets wrong.")
+_MAX = flags.DEFINE_integer("max_images", 200, "The most misclassified images drawn.")
 _DATASET = flags.DEFINE_string("dataset", "mnist",
                                "Dataset of --reconstruct's and --misclassified's test images.")
 _DATA_DIR = flags.DEFINE_string("data_dir", None,
@@ -52,7 +53,7 @@ def _plot_misclassified():
     if not getattr(model, "can_classify", False):
         raise app.UsageError(f"{name} does not classify.")
     x, y = data.load_splits(_DATASET.value, data_dir=_DATA_DIR.value)["test"]
-    count = plot_misclassified(model.classify(x), x, y, _OUTPUT.value)
+    count = plot_misclassified(model.classify(x), x, y, _OUTPUT.value, max_images=_MAX.value)
     print(f"{count} of {len(y)} test images misclassified by {name}")
 
 

@@ -11,8 +11,8 @@ from keras import ops
 from ssgm_zoo import config as config_lib
 from ssgm_zoo import data, experiment, families
 from ssgm_zoo.models.gon import GON, ImplicitGON, VariationalGON
-from ssgm_zoo.models.gon.layers import BatchStatNormalization, SirenDense
-from ssgm_zoo.training.gradients import variable_gradients
+from ssgm_zoo.models.gon.layers import BatchStatNormalization, SirenDense, counter_normal
+from ssgm_zoo.training.gradients import value_and_grad, variable_gradients
 from tests.gon import cases
 
 RNG = np.random.default_rng(0)
@@ -176,3 +176,35 @@ def test_reconstruction_grids_pair_each_row_of_images_with_its_reconstructions()
         model_reconstruction_grid(model, "tiny", images, num=3, columns=5)
     with pytest.raises(ValueError, match="draws 32x32 images only"):
         model.reconstruct(images[:2], size=64)
+
+
+def test_counter_normal_is_a_fixed_standard_normal_draw_per_seed():
+    z = np_(counter_normal(4000, 48, seed=0))
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1.0) < 0.01
+    assert abs(np.mean(z ** 4) - 3.0) < 0.05  # a normal's fourth moment
+    assert abs(np.corrcoef(z[:, 0], z[:, 1])[0, 1]) < 0.05  # columns are independent
+    np.testing.assert_array_equal(np_(counter_normal(4000, 48, seed=0)), z)  # fixed
+    # A row's draws do not depend on how many rows are drawn; another seed, others.
+    np.testing.assert_array_equal(np_(counter_normal(10, 48, seed=0)), z[:10])
+    assert np.abs(np_(counter_normal(10, 48, seed=1)) - z[:10]).min() > 0
+
+
+def test_the_variational_gon_encodes_at_a_draw_of_the_posterior_as_it_trains():
+    # At the origin the posterior's mean is the same for every image; decoding it,
+    # batch normalisation's Jacobian scales the gradient by 1/sqrt(epsilon). The codes
+    # must have the scale of training's, where the decoder reads a draw.
+    model = VariationalGON(latent_dim=48, filters=8, seed=0)
+    images = RNG.random((64, 28, 28, 1)).astype("float32")
+    x = model.prepare_images(images)
+    trained_scale = np.mean([np.abs(np_(model.latent(x, training=True))).mean()
+                             for _ in range(3)])
+    encoded = model.encode(images, batch_size=64)
+    assert 0.5 < np.abs(encoded).mean() / trained_scale < 2.0
+    np.testing.assert_array_equal(model.encode(images, batch_size=64), encoded)  # fixed
+    # The code is the negative gradient of the loss at that fixed draw.
+    noise = counter_normal(64, 48, 0)
+    z0 = ops.zeros((64, 48))
+    _, grad = value_and_grad(
+        lambda z: ops.sum(model.image_loss(x, model.decode(z, noise=noise)[0])
+                          + model.decode(z, noise=noise)[1]) / 64, z0)
+    np.testing.assert_allclose(encoded, -np_(grad), rtol=1e-4, atol=1e-6)

@@ -46,7 +46,7 @@ from keras import ops
 
 from ssgm_zoo.models.base import Objective, ZooModel
 from ssgm_zoo.models.gon.layers import (BatchStatNormalization, SirenDense, activation_function,
-                                       torch_uniform)
+                                       counter_normal, torch_uniform)
 from ssgm_zoo.training.gradients import value_and_grad
 
 __all__ = ["GON", "VariationalGON", "ImplicitGON"]
@@ -115,13 +115,18 @@ class _GradientOrigin(ZooModel):
         loss = self.image_loss(x, images)
         return (loss if extra is None else loss + extra), images
 
+    def inner_loss_per_image(self, x, z, training=False):
+        """The per-image loss whose gradient gives the codes (the training loss)."""
+        return self.loss_per_image(x, z, training=training)[0]
+
     def latent(self, x, training=False):
         """The codes of prepared images ``x``: gradient steps from the origin,
         differentiable with respect to the decoder's weights."""
         z = ops.zeros((ops.shape(x)[0], self.latent_dim), dtype="float32")
 
         def inner(z):
-            return ops.sum(self.loss_per_image(x, z, training=training)[0]) / self.inner_batch_size
+            return ops.sum(self.inner_loss_per_image(x, z, training=training)) / (
+                self.inner_batch_size)
 
         for _ in range(self.inner_steps):
             _, grad = value_and_grad(inner, z)
@@ -343,14 +348,35 @@ class VariationalGON(_GradientOrigin):
         """``(mean, log_var)`` of the codes ``z``."""
         return self.mean_layer(z), self.log_var_layer(z)
 
-    def decode(self, z, training=False):
+    def decode(self, z, training=False, noise=None):
+        """``(images, kl_weight * KL)`` at codes ``z``: the decoder reads a draw of the
+        posterior in training (or with ``noise``, the draw's standard normal part), its
+        mean otherwise."""
         mean, log_var = self.posterior(z)
         code = mean
-        if training:
-            eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
-            code = mean + ops.exp(0.5 * log_var) * eps
+        if training and noise is None:
+            noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        if noise is not None:
+            code = mean + ops.exp(0.5 * log_var) * noise
         kl = -0.5 * ops.sum(1.0 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
         return _run_conv_decoder(self, code), self.kl_weight * kl
+
+    def inner_loss_per_image(self, x, z, training=False):
+        """The inner loss at a draw of the posterior, as in training, also when encoding.
+
+        The authors' model never leaves training mode, so its origin pass always
+        decodes a draw: batch normalisation sees a spread batch. The posterior's
+        mean at the origin is the same for every image, and normalising a batch of
+        identical activations multiplies the gradient by 1/sqrt(epsilon): codes
+        encoded from the mean were 12 times larger than in training at
+        initialisation. Out of training the draw is fixed (``counter_normal``), so
+        encoding is deterministic and the same on every backend.
+        """
+        noise = None
+        if not training:
+            noise = counter_normal(ops.shape(z)[0], self.latent_dim, self.seed)
+        images, kl = self.decode(z, training=training, noise=noise)
+        return self.image_loss(x, images) + kl
 
     def image_loss(self, x, images):
         p = ops.clip(images, 1e-7, 1.0 - 1e-7)  # PyTorch's BCE clamps its logs at -100
