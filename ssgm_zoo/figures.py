@@ -58,7 +58,7 @@ def plot_misclassified(predicted, images, labels, output, *, columns=10, max_ima
 
     Args:
         predicted, labels: ``[N]`` integer labels.
-        images: ``[N, H, W]`` or ``[N, H, W, 1]`` uint8 images.
+        images: ``[N, H, W]`` or ``[N, H, W, 1]`` images, uint8 or in [0, 1].
         columns: images per row.
         max_images: the most images drawn.
         title: the figure's title; None says how many are wrong and how many drawn.
@@ -76,6 +76,7 @@ def plot_misclassified(predicted, images, labels, output, *, columns=10, max_ima
     if int(max_images) < 1:
         raise ValueError(f"max_images must be positive, got {max_images}.")
     drawn = wrong[:int(max_images)]
+    top = 255 if np.asarray(images[:1]).dtype == np.uint8 else 1.0
     plt = _pyplot()
     rows = -(-len(drawn) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.9, rows * 1.05 + 0.4),
@@ -83,7 +84,7 @@ def plot_misclassified(predicted, images, labels, output, *, columns=10, max_ima
     for ax in axes.flat:
         ax.axis("off")
     for ax, i in zip(axes.flat, drawn):
-        ax.imshow(np.asarray(images[i]).squeeze(), cmap="gray_r", vmin=0, vmax=255)
+        ax.imshow(np.asarray(images[i]).squeeze(), cmap="gray_r", vmin=0, vmax=top)
         ax.set_title(f"{labels[i]}\u2192{predicted[i]}", fontsize=8, pad=2)
     if title is None:
         shown = "" if len(drawn) == len(wrong) else f", the first {len(drawn)} shown"

@@ -105,6 +105,12 @@ def test_misclassified_figure_draws_exactly_the_wrong_images(tmp_path):
     assert Image.open(out).size[1] > 159
     assert plot_misclassified(predicted, images, labels, out, max_images=5) == 11
     assert Image.open(out).size[1] == 159  # five drawn: one row
+    # Images in [0, 1] are drawn in ink too: white paper, black digits.
+    ink = np.zeros((30, 28, 28), "float32")
+    ink[:, 8:20, 8:20] = 1.0
+    plot_misclassified(predicted, ink, labels, out)
+    pixels = np.asarray(Image.open(out).convert("L"))
+    assert (pixels < 50).mean() > 0.02 and (pixels > 200).mean() > 0.5  # 0 when drawn as uint8
     with pytest.raises(ValueError, match="nothing to draw"):
         plot_misclassified(labels, images, labels, tmp_path / "none.png")
     assert not (tmp_path / "none.png").exists()
