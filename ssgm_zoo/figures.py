@@ -26,21 +26,31 @@ def _save(fig, output):
     _pyplot().close(fig)
 
 
-def plot_curves(run_dirs, metrics, output):
+def plot_curves(run_dirs, metrics, output, x="epoch", labels=None):
     """One panel per metric, one line per run (its ``metrics.jsonl``), saved as a PNG.
 
     Error rates are drawn on a log scale. The file is written atomically.
+
+    Args:
+        x: the horizontal axis, ``"epoch"`` or ``"step"`` (runs whose epochs
+            differ in length).
+        labels: the runs' names in the legend; None uses their folders' names.
     """
+    if x not in ("epoch", "step"):
+        raise ValueError(f"x must be 'epoch' or 'step', got {x!r}.")
+    if labels is not None and len(labels) != len(run_dirs):
+        raise ValueError(f"{len(labels)} labels for {len(run_dirs)} runs.")
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
-    for run in run_dirs:
+    for k, run in enumerate(run_dirs):
         records = read_records(run)
+        name = labels[k] if labels else os.path.basename(str(run).rstrip("/"))
         for ax, metric in zip(axes[0], metrics):
-            points = [(r["epoch"], r[metric]) for r in records if metric in r]
+            points = [(r[x], r[metric]) for r in records if metric in r]
             if points:
-                ax.plot(*zip(*points), label=os.path.basename(run.rstrip("/")))
+                ax.plot(*zip(*points), label=name)
     for ax, metric in zip(axes[0], metrics):
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(x)
         ax.set_title(metric)
         if "error" in metric:
             ax.set_yscale("log")

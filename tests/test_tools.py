@@ -84,6 +84,12 @@ def test_learning_curves_figure_is_written_from_run_logs(tmp_path):
                 ["train_loss", "validation_error_rate"], out)
     image = Image.open(out)
     assert image.size == (1100, 385) and len(set(image.convert("L").getdata())) > 10
+    plot_curves([str(tmp_path / "a"), str(tmp_path / "b")], ["train_loss"], out, x="step",
+                labels=["first", "second"])
+    assert Image.open(out).size == (550, 385)
+    with pytest.raises(ValueError, match="2 runs"):
+        plot_curves([str(tmp_path / "a"), str(tmp_path / "b")], ["train_loss"], out,
+                    labels=["one"])
 
 
 def test_misclassified_figure_draws_exactly_the_wrong_images(tmp_path):

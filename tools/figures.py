@@ -14,6 +14,8 @@ from absl import app, flags
 _RUNS = flags.DEFINE_list("runs", None, "Run directories whose metrics.jsonl to plot.")
 _METRICS = flags.DEFINE_list("metric", ["train_loss", "validation_error_rate"],
                              "Metrics to plot, one panel each.")
+_X = flags.DEFINE_enum("x", "epoch", ["epoch", "step"], "The curves' horizontal axis.")
+_LABELS = flags.DEFINE_list("labels", None, "The runs' names in the legend (one per run).")
 _ENTRY = flags.DEFINE_string("entry", None, "Zoo entry whose samples to draw.")
 _MODEL_DIR = flags.DEFINE_string("model_dir", None,
                                  "A trained model's directory (a run's model/) whose samples to "
@@ -62,7 +64,8 @@ def main(argv):
     if _RUNS.value:
         from ssgm_zoo.figures import plot_curves
 
-        plot_curves(_RUNS.value, _METRICS.value, _OUTPUT.value)
+        plot_curves(_RUNS.value, _METRICS.value, _OUTPUT.value, x=_X.value,
+                    labels=_LABELS.value)
     elif _MISCLASSIFIED.value:
         _plot_misclassified()
     elif _ENTRY.value:
