@@ -220,9 +220,14 @@ def download_entry(repo_id: str, *, revision: str, filenames: Iterable[str],
                         " the entry.")
 
     try:
+        # One file at a time: on a refused connection one of huggingface_hub's (2.4) download
+        # threads closes the shared HTTP client under the others, which then fail with
+        # "AttributeError: 'NoneType' object has no attribute 'request'" instead of the
+        # connection error. An entry is a few files, one of them large.
         folder = pathlib.Path(huggingface_hub.snapshot_download(
             repo_id, revision=revision, allow_patterns=[glob.escape(name) for name in names],
-            local_files_only=offline, cache_dir=cache_dir, endpoint=endpoint, token=token))
+            local_files_only=offline, cache_dir=cache_dir, endpoint=endpoint, token=token,
+            max_workers=1))
     except (LocalEntryNotFoundError, OfflineModeIsEnabled) as err:
         # Offline, or how huggingface_hub reports a network failure (chained as the cause).
         if offline or isinstance(err.__cause__, OfflineModeIsEnabled):
