@@ -42,6 +42,7 @@ def plot_curves(run_dirs, metrics, output, x="epoch", labels=None):
         raise ValueError(f"{len(labels)} labels for {len(run_dirs)} runs.")
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+    lowest = {metric: float("inf") for metric in metrics}
     for k, run in enumerate(run_dirs):
         records = read_records(run)
         name = labels[k] if labels else os.path.basename(str(run).rstrip("/"))
@@ -49,11 +50,16 @@ def plot_curves(run_dirs, metrics, output, x="epoch", labels=None):
             points = [(r[x], r[metric]) for r in records if metric in r]
             if points:
                 ax.plot(*zip(*points), label=name)
+                lowest[metric] = min(lowest[metric], min(v for _, v in points))
     for ax, metric in zip(axes[0], metrics):
         ax.set_xlabel(x)
         ax.set_title(metric)
         if "error" in metric:
-            ax.set_yscale("log")
+            # A log scale drops zeros (a training error of 0): linear below 1e-3 then.
+            if lowest[metric] <= 0:
+                ax.set_yscale("symlog", linthresh=1e-3)
+            else:
+                ax.set_yscale("log")
         ax.grid(alpha=0.3)
     axes[0][-1].legend(fontsize=7)
     fig.tight_layout()

@@ -87,6 +87,22 @@ def test_learning_curves_figure_is_written_from_run_logs(tmp_path):
     plot_curves([str(tmp_path / "a"), str(tmp_path / "b")], ["train_loss"], out, x="step",
                 labels=["first", "second"])
     assert Image.open(out).size == (550, 385)
+    # An error rate that reaches 0 keeps its zeros (symlog), not a log scale that drops them.
+    import matplotlib.pyplot as plt
+
+    zero = RunLog(tmp_path / "zero")
+    for epoch, rate in ((1, 0.01), (2, 0.0), (3, 0.0)):
+        zero.write({"epoch": epoch, "step": epoch, "labeled_error_rate": rate})
+    zero.close()
+    figures = []
+    real_close = plt.close
+    plt.close = lambda fig=None: figures.append(fig)
+    try:
+        plot_curves([str(tmp_path / "zero")], ["labeled_error_rate"], out)
+    finally:
+        plt.close = real_close
+    assert figures[-1].axes[0].get_yscale() == "symlog"
+    real_close(figures[-1])
     with pytest.raises(ValueError, match="2 runs"):
         plot_curves([str(tmp_path / "a"), str(tmp_path / "b")], ["train_loss"], out,
                     labels=["one"])
