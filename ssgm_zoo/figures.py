@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from ssgm_zoo import files
+from ssgm_zoo.images import to_unit_float
 from ssgm_zoo.training.logs import read_records
 
 __all__ = ["plot_curves", "plot_misclassified"]
@@ -92,15 +93,15 @@ def plot_misclassified(predicted, images, labels, output, *, columns=10, max_ima
     if int(max_images) < 1:
         raise ValueError(f"max_images must be positive, got {max_images}.")
     drawn = wrong[:int(max_images)]
-    top = 255 if np.asarray(images[:1]).dtype == np.uint8 else 1.0
+    drawn_images = to_unit_float(np.asarray(images)[drawn])
     plt = _pyplot()
     rows = -(-len(drawn) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.9, rows * 1.05 + 0.4),
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, i in zip(axes.flat, drawn):
-        ax.imshow(np.asarray(images[i]).squeeze(), cmap="gray_r", vmin=0, vmax=top)
+    for ax, i, image in zip(axes.flat, drawn, drawn_images):
+        ax.imshow(image.squeeze(), cmap="gray_r", vmin=0, vmax=1)
         ax.set_title(f"{labels[i]}\u2192{predicted[i]}", fontsize=8, pad=2)
     if title is None:
         shown = "" if len(drawn) == len(wrong) else f", the first {len(drawn)} shown"

@@ -3,10 +3,10 @@
   python tools/figures.py --runs=runs/m1m2-mnist-100-s0,runs/m1m2-mnist-100-s1 \
       --metric=validation_error_rate --output=docs/figures/m1m2-100-curves.png
   python tools/figures.py --entry=m1m2-mnist-100 --output=docs/figures/m1m2-100-analogies.png
-  python tools/figures.py --model_dir=runs/gon-mnist-s0/model --reconstruct \
-      --data_dir=../shared/data --output=docs/figures/gon-mnist-reconstructions.png
-  python tools/figures.py --model_dir=runs/ladder-mnist-3000-s0/model --misclassified \
-      --data_dir=../shared/data --output=docs/figures/ladder-mnist-3000-wrong.png
+  python tools/figures.py --model_dir=runs/RUN/model --reconstruct \
+      --data_dir=../shared/data --output=docs/figures/RUN-reconstructions.png
+  python tools/figures.py --model_dir=runs/RUN/model --misclassified \
+      --data_dir=../shared/data --output=docs/figures/RUN-wrong.png
 """
 
 from absl import app, flags
