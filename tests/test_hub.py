@@ -414,7 +414,7 @@ def test_server_down_is_a_bounded_hub_error(tmp_path, server, cache_dir):
     download(server, result.commit_sha, cache_dir, filenames=["config.json"])
     server.stop()
 
-    # snapshot_download retries a refused connection 5 times with backoff (1+2+4+8+8 = 23 s of
+    # huggingface_hub retries a refused connection 5 times with backoff (1+2+4+8+8 = 23 s of
     # sleep; huggingface_hub has no setting for it) before it gives up: bounded, not instant.
     start = time.monotonic()
     with pytest.raises(

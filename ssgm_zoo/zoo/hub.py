@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import glob
 import os
 import pathlib
 import re
@@ -176,7 +175,7 @@ def download_entry(repo_id: str, *, revision: str, filenames: Iterable[str],
                    cache_dir: str | os.PathLike | None = None, endpoint: str | None = None,
                    local_files_only: bool | None = None,
                    token: str | None = None) -> pathlib.Path:
-    """Fetch exactly ``filenames`` of ``repo_id`` at ``revision`` with ``snapshot_download``.
+    """Fetch exactly ``filenames`` of ``repo_id`` at ``revision``, one ``hf_hub_download`` each.
 
     Args:
         repo_id: ``"<org>/<name>"``, e.g. ``"ssgm-zoo/m1m2-mnist-100"``.
@@ -219,17 +218,31 @@ def download_entry(repo_id: str, *, revision: str, filenames: Iterable[str],
                         f" it from {endpoint}, or pass source=<dir> pointing at a local copy of"
                         " the entry.")
 
+    folder = None
+    name = names[0]
+    uncached: list[str] = []
     try:
-        # One file at a time: on a refused connection one of huggingface_hub's (2.4) download
-        # threads closes the shared HTTP client under the others, which then fail with
-        # "AttributeError: 'NoneType' object has no attribute 'request'" instead of the
-        # connection error. An entry is a few files, one of them large.
-        folder = pathlib.Path(huggingface_hub.snapshot_download(
-            repo_id, revision=revision, allow_patterns=[glob.escape(name) for name in names],
-            local_files_only=offline, cache_dir=cache_dir, endpoint=endpoint, token=token,
-            max_workers=1))
+        # One file at a time, in this thread, stopping at the first failure: huggingface_hub
+        # retries a refused connection 5 times with backoff (about 23 s) and offers no setting
+        # for it, so a down Hub costs one file's retries, not one per file (snapshot_download
+        # goes on to the next file after a failure; with several workers, one of its (2.4)
+        # threads closes the shared HTTP client under the others, which then fail with an
+        # AttributeError instead of the connection error).
+        # Offline, every file is looked up so that the error lists all those not cached.
+        for name in names:
+            try:
+                path = pathlib.Path(huggingface_hub.hf_hub_download(
+                    repo_id, name, revision=revision, cache_dir=cache_dir, endpoint=endpoint,
+                    token=token, local_files_only=offline))
+            except LocalEntryNotFoundError:
+                if not offline:
+                    raise
+                uncached.append(name)
+                continue
+            # <cache>/models--<org>--<name>/snapshots/<commit>/<name>
+            folder = path.parents[len(pathlib.PurePosixPath(name).parts) - 1]
     except (LocalEntryNotFoundError, OfflineModeIsEnabled) as err:
-        # Offline, or how huggingface_hub reports a network failure (chained as the cause).
+        # How huggingface_hub reports a network failure (chained as the cause), or offline mode.
         if offline or isinstance(err.__cause__, OfflineModeIsEnabled):
             raise not_cached(what) from err
         raise HubError(f"could not reach the Hub at {endpoint} to fetch {what}"
@@ -244,25 +257,21 @@ def download_entry(repo_id: str, *, revision: str, filenames: Iterable[str],
         raise HubError(f"Hub repo '{repo_id}' not found at {endpoint} (while fetching {quoted} at"
                        f" revision '{revision}'); check the repo id, or pass token=... / set"
                        " HF_TOKEN if the repo is private.") from err
-    except EntryNotFoundError as err:  # listed by the Hub, then not served
-        raise HubError(f"{what}: not found at {endpoint} ({_short(err)}); check the registry's"
-                       " file list against that revision.") from err
+    except EntryNotFoundError as err:
+        raise HubError(f"file '{name}' not found in Hub repo '{repo_id}' at revision"
+                       f" '{revision}' ({endpoint}); check the registry's file list against the"
+                       " files of that revision.") from err
     except Exception as err:  # HfHubHTTPError, or e.g. a connection lost in the middle of a file
         status = getattr(getattr(err, "response", None), "status_code", None)
         if isinstance(err, HfHubHTTPError) and status in (401, 403):
             raise HubError(f"access denied (HTTP {status}) to {what} at {endpoint}; pass token=..."
                            f" or set HF_TOKEN to a token that can read '{repo_id}' (or unset an"
                            f" invalid HF_TOKEN). Server said: {_short(err)}") from err
-        raise HubError(f"failed to fetch {what} from {endpoint}: {_short(err)}") from err
-
-    missing = ", ".join(f"'{name}'" for name in names if not (folder / name).is_file())
-    if missing and offline:
-        raise not_cached(f"file(s) {missing} of Hub repo '{repo_id}' at revision '{revision}'")
-    if missing:
-        commit = "" if folder.name == revision else f", commit {folder.name}"
-        raise HubError(f"file(s) {missing} not found in Hub repo '{repo_id}' at revision"
-                       f" '{revision}' ({endpoint}{commit}); check the registry's file list"
-                       " against the files of that revision.")
+        raise HubError(f"failed to fetch '{name}' ({what}) from {endpoint}:"
+                       f" {_short(err)}") from err
+    if uncached:
+        listed = ", ".join(f"'{name}'" for name in uncached)
+        raise not_cached(f"file(s) {listed} of Hub repo '{repo_id}' at revision '{revision}'")
     return folder
 
 
