@@ -26,14 +26,18 @@ def _case(make_model):
 def gon():
     """The conv GON, narrow, two inner steps (so the second step is saved and moved too).
 
-    At the origin every image has the same first-layer activations, so batch
-    normalisation divides the inner gradient by ``sqrt(epsilon)``, about 300:
-    float32 rounding that differs between backends (1e-7) reaches the outputs
-    at about 1e-3.
+    At the origin every image has the same activations, so batch normalisation
+    divides the inner gradient by ``sqrt(epsilon)``, about 300, at each layer:
+    the codes are ill-conditioned. Measured on this case (TensorFlow and JAX, CPU,
+    2026-12-02), multiplying every weight by ``1 + 1e-6 N(0, 1)`` moves the codes
+    (up to 2 in size) by up to 3e-3, so float32 rounding that differs between
+    backends and machines moves them by as much (a CI machine: 5e-3). The codes
+    get ``atol`` 2e-2; the decoded images, which the codes feed, 5e-3.
     """
     case = _case(lambda seed: GON(latent_dim=6, filters=2, inner_steps=2, inner_batch_size=8,
                                   seed=seed))
-    case.backend_tolerance = {"rtol": 5e-3, "atol": 2e-3}
+    case.backend_tolerance = {"rtol": 5e-3, "atol": 5e-3}
+    case.output_tolerances = {"codes": {"rtol": 1e-2, "atol": 2e-2}}
     return case
 
 
