@@ -35,7 +35,8 @@ import numpy as np
 
 __all__ = ["ModelCase", "run_model_tests", "run_objective_test", "run_gradient_test",
            "run_serialization_test", "run_saving_test", "run_training_test",
-           "run_cross_backend_test", "run_entry_test", "backend_env", "run_python"]
+           "run_cross_backend_test", "run_entry_test", "run_shipped_entry_files_test",
+           "shipped_entries", "backend_env", "run_python"]
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -259,6 +260,27 @@ def run_cross_backend_test(case_reference, tmp_path, *, source, target):
     _assert_outputs_equal(trained["outputs"], loaded["outputs"], case.output_tolerances,
                           **case.backend_tolerance)
     return trained["history"]
+
+
+def shipped_entries(family_name):
+    """The names of the entries ``family_name`` ships, in registry order."""
+    from ssgm_zoo.zoo import registry
+
+    return [n for n, r in registry.records().items() if r.family == family_name]
+
+
+def run_shipped_entry_files_test(name):
+    """A shipped entry lies in its family's ``entries/`` folder with exactly the files
+    its record lists, each matching its recorded sha256; returns the record."""
+    from ssgm_zoo import families
+    from ssgm_zoo.zoo import registry, verify_files
+
+    record = registry.model_info(name)
+    folder = families.get(record.family).entries_dir
+    assert registry.record_path(name).parent == folder
+    verify_files(folder / name, record)
+    assert {p.name for p in (folder / name).iterdir()} == set(record.files)
+    return record
 
 
 def run_entry_test(name, data_dir, *, count=1000):

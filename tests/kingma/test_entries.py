@@ -4,11 +4,11 @@ import pytest
 
 from ssgm_zoo import families, testing
 from ssgm_zoo.config import load_config_file
-from ssgm_zoo.zoo import registry, verify_files
+from ssgm_zoo.zoo import registry
 from tests.backends import REPO
 
 FAMILY = families.get("kingma")
-SHIPPED = [n for n, r in registry.records().items() if r.family == "kingma"]
+SHIPPED = testing.shipped_entries("kingma")
 CONFIGS = [("m1_mnist.py", "m1-mnist"), ("m2_mnist.py:100", "m2-mnist-100")] + [
     (f"m1m2_mnist.py:{n}", f"m1m2-mnist-{n}") for n in (100, 600, 1000, 3000)]
 
@@ -16,16 +16,11 @@ CONFIGS = [("m1_mnist.py", "m1-mnist"), ("m2_mnist.py:100", "m2-mnist-100")] + [
 def test_the_required_entries_are_shipped_in_the_family_folder():
     assert {"m1-mnist", "m2-mnist-100", "m1m2-mnist-100", "m1m2-mnist-600",
             "m1m2-mnist-1000", "m1m2-mnist-3000"} <= set(SHIPPED)
-    for name in SHIPPED:
-        assert registry.record_path(name).parent == FAMILY.entries_dir
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_entry_files_exist_and_match_their_hashes(name):
-    record = registry.model_info(name)
-    folder = FAMILY.entries_dir / name
-    verify_files(folder, record)
-    assert {p.name for p in folder.iterdir()} == set(record.files)
+    record = testing.run_shipped_entry_files_test(name)
     if record.base_entry:
         assert record.base_entry in SHIPPED and record.base_weights_group == "layers/m1"
 

@@ -6,28 +6,22 @@ import json
 import numpy as np
 import pytest
 
-from ssgm_zoo import cli, data, families, testing
+from ssgm_zoo import cli, data, testing
 from ssgm_zoo.config import load_config_file
 from ssgm_zoo.models.ssl_cnn import family as lab
-from ssgm_zoo.zoo import registry, verify_files
+from ssgm_zoo.zoo import registry
 from tests.backends import REPO
 
-FAMILY = families.get("ssl_cnn")
-SHIPPED = [n for n, r in registry.records().items() if r.family == "ssl_cnn"]
+SHIPPED = testing.shipped_entries("ssl_cnn")
 
 
-def test_the_entry_is_shipped_in_the_family_folder():
+def test_the_entry_is_shipped():
     assert lab.ENTRY in SHIPPED
-    for name in SHIPPED:
-        assert registry.record_path(name).parent == FAMILY.entries_dir
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_entry_files_exist_and_match_their_hashes(name):
-    record = registry.model_info(name)
-    folder = FAMILY.entries_dir / name
-    verify_files(folder, record)
-    assert {p.name for p in folder.iterdir()} == set(record.files)
+    testing.run_shipped_entry_files_test(name)
 
 
 def test_the_protocol_config_of_the_entry_is_the_one_it_was_trained_with():
