@@ -29,6 +29,7 @@ def test_the_protocol_config_of_the_entry_is_the_one_it_was_trained_with():
     assert run.name == lab.ENTRY
     record = registry.model_info(lab.ENTRY)
     config = load_config_file(REPO / run.config)
+    assert config.entry == lab.ENTRY
     assert record.model_name == config.model_name == "mean_teacher"
     assert record.num_labeled == config.num_labeled == 3000
     assert record.training.config["model"] == json.loads(config.model.to_json())
