@@ -15,15 +15,18 @@ import shutil
 from ssgm_zoo import files
 from ssgm_zoo.version import __version__
 
-__all__ = ["save_model_dir", "load_model_dir", "split_weights", "merge_weights", "CONFIG_FILE",
-           "METADATA_FILE", "WEIGHTS_FILE"]
+__all__ = ["save_model_dir", "load_model_dir", "split_weights", "merge_weights", "round_weights",
+           "cast_weights_file", "CONFIG_FILE", "METADATA_FILE", "WEIGHTS_FILE", "WEIGHTS_DTYPES"]
 
 CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
 WEIGHTS_FILE = "model.weights.h5"
+#: How a model directory may store its floating-point weights. float16 halves
+#: the file; the model still computes in float32 (Keras casts on loading).
+WEIGHTS_DTYPES = ("float32", "float16")
 
 
-def save_model_dir(model, path, metadata=None, extra_files=None):
+def save_model_dir(model, path, metadata=None, extra_files=None, weights_dtype="float32"):
     """Writes ``model`` to the directory ``path`` atomically (a temp dir, then a rename).
 
     Args:
@@ -31,6 +34,9 @@ def save_model_dir(model, path, metadata=None, extra_files=None):
         path: target directory (parents are created); replaced if it exists.
         metadata: extra JSON-able fields for ``metadata.json``.
         extra_files: ``{file name: JSON-able object}`` written next to the model.
+        weights_dtype: ``"float16"`` stores the float32 weights as float16
+            (``round_weights`` first, to know what that changes); the dtype is
+            written to ``metadata.json``.
 
     Returns:
         ``path``.
@@ -46,13 +52,22 @@ def save_model_dir(model, path, metadata=None, extra_files=None):
         "date_saved": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),
     }
+    if weights_dtype not in WEIGHTS_DTYPES:
+        raise ValueError(f"weights_dtype must be one of {WEIGHTS_DTYPES}, got {weights_dtype!r}.")
+    if weights_dtype != "float32":
+        meta["weights_dtype"] = weights_dtype
     meta.update(metadata or {})
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with files.atomic_directory(path) as tmp:
         (tmp / CONFIG_FILE).write_text(
             json.dumps(keras.saving.serialize_keras_object(model), indent=2))
         (tmp / METADATA_FILE).write_text(json.dumps(meta, indent=2))
-        model.save_weights(str(tmp / WEIGHTS_FILE))
+        if weights_dtype == "float32":
+            model.save_weights(str(tmp / WEIGHTS_FILE))
+        else:
+            model.save_weights(str(tmp / "float32.weights.h5"))
+            cast_weights_file(tmp / "float32.weights.h5", tmp / WEIGHTS_FILE, weights_dtype)
+            os.remove(tmp / "float32.weights.h5")
         for name, obj in (extra_files or {}).items():
             (tmp / name).write_text(json.dumps(obj, indent=1))
     return path
@@ -138,3 +153,75 @@ def merge_weights(own_path, base_path, out_path, group):
         target = dst.require_group(group)
         for key in base:
             base.copy(base[key], target, name=key)
+
+
+def _float16_overflow(values):
+    import numpy as np
+
+    finite = np.isfinite(values)
+    return bool(np.any(np.abs(values[finite]) > np.finfo(np.float16).max))
+
+
+def round_weights(model, dtype="float16"):
+    """Rounds every float32 variable of ``model`` to ``dtype``'s precision, in place.
+
+    The model then holds exactly what a weights file stored in ``dtype`` gives
+    back, so metrics measured after this call are those of the stored file.
+
+    Raises:
+        ValueError: a weight is too large for ``dtype`` (the message names it);
+            nothing is changed then.
+    """
+    import numpy as np
+
+    if dtype not in WEIGHTS_DTYPES:
+        raise ValueError(f"dtype must be one of {WEIGHTS_DTYPES}, got {dtype!r}.")
+    if dtype == "float32":
+        return model
+    pairs = [(v, np.asarray(v.value)) for v in model.variables]
+    pairs = [(v, x) for v, x in pairs if x.dtype == np.float32]
+    too_large = [v.path for v, x in pairs if _float16_overflow(x)]
+    if too_large:
+        raise ValueError(f"Weights {too_large} hold values beyond float16's range "
+                         f"({np.finfo(np.float16).max:g}); store this model in float32.")
+    for v, x in pairs:
+        v.assign(x.astype(dtype).astype(np.float32))
+    return model
+
+
+def cast_weights_file(src, dst, dtype="float16"):
+    """Copies a Keras ``.weights.h5`` file with its float32 arrays stored as ``dtype``.
+
+    Groups, attributes and other arrays (integer seed states) are copied as
+    they are. Keras casts the arrays back to its variables' dtype on loading.
+
+    Raises:
+        ValueError: an array holds values beyond ``dtype``'s range (named);
+            ``dst`` is then not written.
+    """
+    import h5py
+    import numpy as np
+
+    with h5py.File(src, "r") as f:
+        arrays = {}
+        f.visititems(lambda name, obj: arrays.__setitem__(name, obj[()])
+                     if isinstance(obj, h5py.Dataset) else None)
+    too_large = [n for n, x in arrays.items() if x.dtype == np.float32 and _float16_overflow(x)]
+    if too_large:
+        raise ValueError(f"Weights {too_large} of {src} hold values beyond float16's range; "
+                         "store this model in float32.")
+    with h5py.File(src, "r") as f, h5py.File(dst, "w") as out:
+        def copy(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                data = obj[()]
+                out.create_dataset(name, data=data.astype(dtype) if data.dtype == np.float32
+                                   else data)
+            else:
+                out.require_group(name)
+            for key, value in obj.attrs.items():
+                out[name].attrs[key] = value
+
+        for key, value in f.attrs.items():
+            out.attrs[key] = value
+        f.visititems(copy)
+    return dst

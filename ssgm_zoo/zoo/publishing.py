@@ -8,6 +8,7 @@ family-specific (titles, tags, task, metrics, the paper and its numbers) comes
 from the family registry.
 """
 
+import dataclasses
 import json
 import pathlib
 import shutil
@@ -41,7 +42,7 @@ def _unit(spec, metric):
 
 def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_metrics=None,
                 hub=None, description="", data_dir=None, latent_classifier_labels=0,
-                label_seeds=(0, 1, 2, 3, 4)):
+                label_seeds=(0, 1, 2, 3, 4), weights_dtype="float32"):
     """Builds entry ``name`` from finished training runs.
 
     Args:
@@ -60,11 +61,18 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
             measure a classifier on its codes fit on this many labels
             (``test_latent_classifier_error_rate``, over ``label_seeds``).
         label_seeds: the label splits of that classifier.
+        weights_dtype: ``"float16"`` ships the weights rounded to float16 (half
+            the bytes). The published run's metrics are then measured again on
+            the rounded weights, so the record describes the files it vouches
+            for; the runs' own values stay in ``per_run``, ``mean`` and ``std``.
 
     Returns:
         The ``EntryRecord`` (also written to ``entries_dir/name.json``).
     """
     registry.validate_name(name)
+    if weights_dtype not in checkpoint.WEIGHTS_DTYPES:
+        raise ValueError(f"weights_dtype must be one of {checkpoint.WEIGHTS_DTYPES}, "
+                         f"got {weights_dtype!r}.")
     runs = [(pathlib.Path(d), _read_json(pathlib.Path(d) / "metrics.json")) for d in run_dirs]
     if not runs:
         raise ValueError("build_entry needs at least one run directory.")
@@ -82,6 +90,7 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
     meta = _read_json(model_dir / checkpoint.METADATA_FILE)
     model = checkpoint.load_model_dir(model_dir)
     trained, model = model, model.for_entry()  # a family may ship a lighter model
+    checkpoint.round_weights(model, weights_dtype)  # what the stored file will hold
 
     metrics = {}
     for metric in spec.metrics:
@@ -89,6 +98,8 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
         metrics[metric] = metric_over_runs(values, published[metric], unit=_unit(spec, metric))
     metrics[spec.select_by] = Metric(split="validation", published=published[spec.select_by],
                                      unit=_unit(spec, spec.select_by))
+    if weights_dtype != "float32":
+        metrics = _remeasured(metrics, model, run_config, model_dir, data_dir, weights_dtype)
     metrics.update(extra_metrics or {})
     if latent_classifier_labels:
         from ssgm_zoo import data, evaluation
@@ -132,13 +143,16 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
                   if k in meta},
         files={},
         base_entry=base_entry, base_weights_group=group,
-        hub=None if hub is None else HubRef(**hub))
+        hub=None if hub is None else HubRef(**hub), weights_dtype=weights_dtype)
     with files.atomic_directory(entries_dir / name) as tmp:
         source = model_dir
-        if model is not trained:  # saved afresh, with the trained model's versions and date
+        if model is not trained or weights_dtype != "float32":
+            # Saved afresh, with the trained model's versions and date.
             kept = {k: v for k, v in meta.items() if k != "parameter_count"}
+            if model is not trained:
+                kept["for_entry"] = True
             source = pathlib.Path(checkpoint.save_model_dir(
-                model, tmp / "_for_entry", metadata={**kept, "for_entry": True}))
+                model, tmp / "_for_entry", metadata=kept, weights_dtype=weights_dtype))
         for fname in (checkpoint.CONFIG_FILE, checkpoint.METADATA_FILE):
             shutil.copyfile(source / fname, tmp / fname)
         if (model_dir / INDICES_FILE).exists():
@@ -154,6 +168,30 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
         record = record.replace(files={k: FileInfo(**v) for k, v in file_table(tmp).items()})
     write_record(record, entries_dir)
     return record
+
+
+def _remeasured(metrics, model, run_config, model_dir, data_dir, weights_dtype):
+    """``metrics`` with the published value of every validation and test metric that
+    ``ZooModel.evaluation_sums`` gives measured again on ``model`` (rounded weights)."""
+    from ssgm_zoo import data, evaluation
+
+    splits = data.load_splits(run_config["dataset"], data_dir=data_dir,
+                              num_validation=run_config.get("num_validation", 10000))
+    indices_file = model_dir / INDICES_FILE
+    held = data.load_indices(indices_file).get("validation_indices") \
+        if indices_file.exists() else None
+    if held:  # the run's validation split was held-out labeled images
+        x, y = splits["train"]
+        splits = {**splits, "validation": (x[held], y[held])}
+    measured = evaluation.evaluate_model(model, splits, ("validation", "test"))
+    out = dict(metrics)
+    for key, metric in metrics.items():
+        if key in measured:
+            out[key] = dataclasses.replace(
+                metric, published=measured[key],
+                details={**metric.details, "weights_dtype": weights_dtype,
+                         "published_as_trained": metric.published})
+    return out
 
 
 def _slice_errors(model, dataset, data_dir, count=1000):
@@ -259,6 +297,10 @@ def model_card(record):
         "```",
         "",
     ]
+    if record.weights_dtype != "float32":
+        lines += [f"The weights are stored in {record.weights_dtype}, rounded from the trained "
+                  "float32 weights; the model computes in float32. \"This checkpoint\" is "
+                  "measured on the stored weights, the runs' mean as they trained.", ""]
     if record.base_entry:
         lines += [f"The weights under `{record.base_weights_group}` are those of the entry "
                   f"`{record.base_entry}`; they are not repeated in this folder's "

@@ -189,6 +189,8 @@ class EntryRecord:
         base_entry: the entry whose weights this one shares (not stored twice).
         base_weights_group: the group of ``model.weights.h5`` those weights fill.
         hub: the pinned Hub copy, or None.
+        weights_dtype: how ``model.weights.h5`` stores the floating-point
+            weights (``"float32"``, or ``"float16"`` rounded from float32).
         schema_version: the record format.
     """
 
@@ -210,6 +212,7 @@ class EntryRecord:
     base_entry: Optional[str] = None
     base_weights_group: Optional[str] = None
     hub: Optional[HubRef] = None
+    weights_dtype: str = "float32"
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self):
@@ -230,6 +233,9 @@ class EntryRecord:
         if self.headline_metric not in self.metrics:
             raise RegistryError(f"{where}: headline metric {self.headline_metric!r} is not "
                                 f"among its metrics {sorted(self.metrics)}.")
+        if self.weights_dtype not in ("float32", "float16"):
+            raise RegistryError(f"{where}: weights_dtype must be 'float32' or 'float16', got "
+                                f"{self.weights_dtype!r}.")
         if self.base_entry is not None:
             validate_name(self.base_entry)
             if not self.base_weights_group:
@@ -275,6 +281,8 @@ class EntryRecord:
         out["training"] = self.training.to_dict()
         out["files"] = {k: dataclasses.asdict(f) for k, f in self.files.items()}
         out["hub"] = None if self.hub is None else dataclasses.asdict(self.hub)
+        if self.weights_dtype == "float32":  # the default, left out as before it existed
+            del out["weights_dtype"]
         return out
 
     def replace(self, **changes):

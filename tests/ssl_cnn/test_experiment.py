@@ -147,3 +147,41 @@ def test_the_figure_tool_draws_the_test_digits_a_run_gets_wrong(mean_teacher_run
     wrong = round(metrics["test_error_rate"] * 10_000)
     assert f"{wrong} of 10000 test images misclassified" in result.stdout
     assert out.stat().st_size > 10_000
+
+
+def test_a_float16_entry_records_what_its_stored_weights_measure(mean_teacher_run, tmp_path,
+                                                                 data_dir, monkeypatch):
+    run, metrics = mean_teacher_run
+    entries = tmp_path / "entries"
+    monkeypatch.setenv("SSGM_ZOO_ENTRIES", str(entries))
+    registry.clear_cache()
+    try:
+        full = publishing.build_entry("ssl-cnn-test-32", [run], command="train",
+                                      entries_dir=entries, data_dir=str(data_dir))
+        half = publishing.build_entry("ssl-cnn-test-16", [run], command="train",
+                                      entries_dir=entries, data_dir=str(data_dir),
+                                      weights_dtype="float16")
+        assert registry.model_info("ssl-cnn-test-16").weights_dtype == "float16"
+        assert "weights_dtype" not in json.loads((entries / "ssl-cnn-test-32.json").read_text())
+        model = load_pretrained("ssl-cnn-test-16")
+    finally:
+        registry.clear_cache()
+    size = {r.name: r.files["model.weights.h5"].size for r in (full, half)}
+    # Two bytes fewer per weight (HDF5's own overhead stays: small models halve less).
+    assert size["ssl-cnn-test-32"] - size["ssl-cnn-test-16"] >= 2 * half.parameter_count
+    assert "stored in float16" in (entries / "ssl-cnn-test-16" / "README.md").read_text()
+    # Published values: the stored weights, measured again on the run's own splits.
+    x, y = data.load_arrays("mnist", "test", str(data_dir))
+    test = half.metrics["test_error_rate"]
+    assert test.published == pytest.approx(np.mean(model.classify(x) != y), abs=1e-12)
+    assert test.details["published_as_trained"] == metrics["test_error_rate"]
+    assert test.per_run == (metrics["test_error_rate"],)  # the run as it trained
+    held = json.loads((run / "labeled_indices.json").read_text())["validation_indices"]
+    xt, yt = data.load_arrays("mnist", "train", str(data_dir))
+    assert half.metrics["validation_error_rate"].published == pytest.approx(
+        np.mean(model.classify(xt[held]) != yt[held]), abs=1e-12)
+    assert half.metrics["test_errors_first_1000"].published == int(
+        np.sum(model.classify(x[:1000]) != y[:1000]))
+    with pytest.raises(ValueError, match="weights_dtype"):
+        publishing.build_entry("ssl-cnn-test-8", [run], command="train", entries_dir=entries,
+                               data_dir=str(data_dir), weights_dtype="int8")

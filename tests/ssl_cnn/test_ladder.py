@@ -87,3 +87,28 @@ def test_the_supervised_cost_uses_the_corrupted_output_and_evaluation_the_moving
 def test_a_wrong_number_of_denoising_weights_is_named():
     with pytest.raises(ValueError, match="denoising_weights needs 4 values"):
         LadderNetwork(hidden_units=(8, 8), denoising_weights=(1.0, 1.0))
+
+
+def test_the_entry_ships_the_encoder_alone_and_classifies_as_the_trained_model(tmp_path):
+    model = LadderNetwork(image_shape=(3, 3, 1), num_classes=4, hidden_units=(6, 5),
+                          denoising_weights=(1.0, 1.0, 1.0, 1.0), seed=3)
+    x = RNG.random((8, 3, 3, 1)).astype("float32")
+    y = np.array([0, 1, 2, 3, 0, 1, 2, 3])
+    model.compute_objective("loss", {"labeled": {"x": x, "y": y}, "unlabeled": {"x": x}})
+    model.gamma.assign(RNG.normal(size=4).astype("float32"))  # away from its start
+    shipped = model.for_entry()
+    assert not shipped.decoder and shipped.for_entry() is shipped
+    # Encoder: W, beta, moving mean and variance per layer, and gamma; nothing of the decoder.
+    encoder = sum(int(np.prod(v.shape)) for v in model.encoder_weights + model.betas
+                  + model.moving_means + model.moving_variances) + 4
+    assert shipped.count_params() == encoder < model.count_params()
+    np.testing.assert_allclose(np_(shipped.class_logits(x)), np_(model.class_logits(x)),
+                               atol=1e-6)
+    assert np_(shipped.moving_means[0]).any()  # the trained moving averages came along
+    from ssgm_zoo import checkpoint
+
+    loaded = checkpoint.load_model_dir(checkpoint.save_model_dir(shipped, tmp_path / "m"))
+    np.testing.assert_allclose(np_(loaded.class_logits(x)), np_(model.class_logits(x)),
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="without its decoder"):
+        shipped.compute_objective("loss", {"labeled": {"x": x, "y": y}, "unlabeled": {"x": x}})

@@ -59,6 +59,8 @@ class LadderNetwork(ZooModel):
             the top (the paper's MNIST: 1000, 10, 0.1, 0.1, 0.1, 0.1, 0.1).
         momentum: of the moving averages used in evaluation.
         seed: initialiser and noise seed.
+        decoder: False builds the encoder alone, which classifies but cannot
+            train (what a zoo entry ships: ``for_entry``).
 
     Example:
     >>> import numpy as np
@@ -73,7 +75,7 @@ class LadderNetwork(ZooModel):
     def __init__(self, image_shape=(28, 28, 1), num_classes=10,
                  hidden_units=(1000, 500, 250, 250, 250), noise_std=0.3,
                  denoising_weights=(1000.0, 10.0, 0.1, 0.1, 0.1, 0.1, 0.1), momentum=0.99,
-                 seed=0, **kwargs):
+                 seed=0, decoder=True, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = tuple(int(s) for s in image_shape)
         self.num_classes = int(num_classes)
@@ -87,7 +89,7 @@ class LadderNetwork(ZooModel):
             raise ValueError("noise_std and denoising_weights must be >= 0.")
         self.noise_std = float(noise_std)
         self.denoising_weights = tuple(float(w) for w in denoising_weights)
-        self.momentum, self.seed = float(momentum), int(seed)
+        self.momentum, self.seed, self.decoder = float(momentum), int(seed), bool(decoder)
         self.seed_generator = keras.random.SeedGenerator(self.seed + 1000)
 
         normal = lambda k: keras.initializers.RandomNormal(  # noqa: E731
@@ -106,14 +108,13 @@ class LadderNetwork(ZooModel):
                 shape=(width,), initializer="ones", trainable=False, name=f"moving_variance{k}"))
         self.gamma = self.add_weight(shape=(self.num_classes,), initializer="ones", name="gamma")
         # Decoder: V(l) maps layer l's estimate down to layer l-1, for l = L .. 1.
-        self.decoder_weights = []
-        for k in range(1, L + 1):
+        self.decoder_weights, self.combinators = [], []
+        for k in range(1, L + 1 if self.decoder else 1):
             init = keras.initializers.RandomNormal(stddev=1.0 / math.sqrt(self.widths[k]),
                                                    seed=self.seed + 100 + k)
             self.decoder_weights.append(self.add_weight(
                 shape=(self.widths[k], self.widths[k - 1]), initializer=init, name=f"V{k}"))
-        self.combinators = []
-        for k in range(L + 1):
+        for k in range(L + 1 if self.decoder else 0):
             values = [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]  # a1 .. a10
             self.combinators.append(self.add_weight(
                 shape=(10, self.widths[k]), name=f"a{k}",
@@ -165,6 +166,10 @@ class LadderNetwork(ZooModel):
     def denoising_costs(self, x):
         """``[C(l)]`` for l = 0 .. L on an unlabeled batch (each before its ``lambda``), and
         the clean pass's batch moments (for the moving averages)."""
+        if not self.decoder:
+            raise ValueError("This Ladder network was built without its decoder "
+                             "(decoder=False, as a zoo entry ships it): it classifies but has "
+                             "no denoising cost to train; train LadderNetwork(decoder=True).")
         _, clean, moments = self.encode(x, 0.0, training=True)
         h_noisy, noisy, _ = self.encode(x, self.noise_std, training=True)
         L = len(self.encoder_weights)
@@ -198,8 +203,23 @@ class LadderNetwork(ZooModel):
         terms.update({f"denoising_{k}": c for k, c in enumerate(costs)})
         return supervised + denoising, terms
 
+    def for_entry(self):
+        """The encoder alone (``decoder=False``) with this model's weights and moving
+        averages: it classifies as this model does, at half the weights."""
+        if not self.decoder:
+            return self
+        shipped = type(self).from_config({**self.get_config(), "decoder": False})
+        pairs = [(shipped.encoder_weights, self.encoder_weights), (shipped.betas, self.betas),
+                 (shipped.moving_means, self.moving_means),
+                 (shipped.moving_variances, self.moving_variances),
+                 ([shipped.gamma], [self.gamma])]
+        for targets, sources in pairs:
+            for target, source in zip(targets, sources):
+                target.assign(source)
+        return shipped
+
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,
                 "num_classes": self.num_classes, "hidden_units": self.hidden_units,
                 "noise_std": self.noise_std, "denoising_weights": self.denoising_weights,
-                "momentum": self.momentum, "seed": self.seed}
+                "momentum": self.momentum, "seed": self.seed, "decoder": self.decoder}
