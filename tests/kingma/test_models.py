@@ -166,3 +166,33 @@ def test_per_class_posterior_equals_the_posterior_of_every_example_class_pair():
     for got, expected in zip(head.call_per_class(x, 4), head(pairs)):
         np.testing.assert_allclose(ops.convert_to_numpy(got), ops.convert_to_numpy(expected),
                                    rtol=1e-5, atol=1e-6)
+
+
+def test_label_dependence_sees_a_decoder_that_ignores_y_and_classifies_by_the_bound():
+    from ssgm_zoo.models.kingma.diagnostics import label_dependence
+
+    model = small_m2()
+    rng = np.random.default_rng(1)
+    x = rng.random((12, 28, 28, 1)).astype("float32")
+    y = np.arange(12) % 10
+    got = label_dependence(model, x, y, num_codes=5, batch_size=5)
+    assert got["pixel_change_label"] > 0 and got["pixel_change_code"] > 0
+    # argmax_y L(x, y) with z at q(z|x,y)'s mean, as a loop over the classes.
+    flat = x.reshape(12, -1)
+    bounds = np.stack([ops.convert_to_numpy(model.labeled_bound(
+        flat, np.eye(10, dtype="float32")[np.full(12, c)], np.zeros((12, 3), "float32")))
+        for c in range(10)], -1)
+    assert got["bound_error_rate"] == pytest.approx(np.mean(bounds.argmax(-1) != y))
+    q = ops.convert_to_numpy(ops.softmax(model.classifier(flat)))
+    assert got["classifier_entropy"] == pytest.approx(-(q * np.log(q)).sum(-1).mean(), rel=1e-5)
+    assert got["classifier_top_probability"] == pytest.approx(q.max(-1).mean(), rel=1e-5)
+    assert got["classifier_error_rate"] == pytest.approx(np.mean(q.argmax(-1) != y))
+
+    first = model.decoder.hidden[0].kernel  # rows: z, then the one-hot y
+    w = ops.convert_to_numpy(first).copy()
+    w[3:] = 0.0
+    first.assign(w)
+    ignoring = label_dependence(model, x, y, num_codes=5)
+    assert ignoring["pixel_change_label"] == 0.0 and ignoring["pixel_change_code"] > 0
+    with pytest.raises(ValueError, match="not an M2"):
+        label_dependence(M1(hidden_units=(8,), latent_dim=2), x, y)
