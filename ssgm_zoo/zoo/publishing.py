@@ -183,7 +183,9 @@ def _remeasured(metrics, model, run_config, model_dir, data_dir, weights_dtype):
     if held:  # the run's validation split was held-out labeled images
         x, y = splits["train"]
         splits = {**splits, "validation": (x[held], y[held])}
-    measured = evaluation.evaluate_model(model, splits, ("validation", "test"))
+    names = [n for n in ("validation", "test")
+             if len(splits[n][1]) and any(m.split == n for m in metrics.values())]
+    measured = evaluation.evaluate_model(model, splits, names)
     out = dict(metrics)
     for key, metric in metrics.items():
         if key in measured:
