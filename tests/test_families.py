@@ -78,3 +78,18 @@ def test_a_family_from_outside_the_package_trains_publishes_and_loads(toy, tmp_p
         record.metrics["test_error_rate"].published, abs=1e-12)
     assert registry.results_table("toy").startswith("| softmax-mnist-100 |")
     assert json.loads((runs[0] / "run_config.json").read_text())["family"] == "toy"
+
+
+def test_every_protocol_entry_option_is_an_argument_of_build_entry():
+    import inspect
+
+    from ssgm_zoo import checkpoint
+
+    accepted = set(inspect.signature(publishing.build_entry).parameters)
+    for family in families.all_families().values():
+        if family.protocol is None:
+            continue
+        for run in family.protocol():
+            options = dict(run.entry or {})
+            assert set(options) <= accepted, (family.name, run.name, set(options) - accepted)
+            assert options.get("weights_dtype", "float32") in checkpoint.WEIGHTS_DTYPES
