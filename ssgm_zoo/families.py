@@ -99,6 +99,8 @@ class ModelSpec:
         usage: one line of Python for the model card (``model`` is loaded).
         units: ``{metric: unit}`` for metrics whose unit the shared table
             (``ssgm_zoo.evaluation.METRIC_UNITS``) does not know.
+        paper: the model's own ``Paper``, for a family whose models come from
+            several papers (model cards cite it); None: the family's.
     """
 
     name: str
@@ -112,6 +114,7 @@ class ModelSpec:
     headline_metric: str = "test_error_rate"
     usage: str = "model.classify(images)  # images: [N, 28, 28, 1] in [0, 1]"
     units: Mapping = dataclasses.field(default_factory=dict)
+    paper: Optional[Paper] = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -230,7 +230,7 @@ def model_card(record):
     family = families.get(record.family)
     spec = family.model(record.model_name)
     headline = record.headline
-    paper = family.paper
+    paper = spec.paper or family.paper
     tags = ["ssgm-zoo", family.name, *spec.tags, record.model_name]
     lines = [
         "---",

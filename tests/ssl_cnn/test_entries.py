@@ -1,4 +1,4 @@
-"""The lab's shipped entry: record, files, hashes, config, and the Kaggle CSV it writes."""
+"""The lab's shipped entries: records, files, hashes, configs, and the Kaggle CSV each writes."""
 
 import csv
 import json
@@ -13,10 +13,18 @@ from ssgm_zoo.zoo import registry
 from tests.backends import REPO
 
 SHIPPED = testing.shipped_entries("ssl_cnn")
+ENTRY_RUNS = {r.name: r for r in lab.protocol() if r.entry is not None}
 
 
-def test_the_entry_is_shipped():
-    assert lab.ENTRY in SHIPPED
+def test_the_protocol_makes_the_two_entries_and_both_are_shipped():
+    assert set(ENTRY_RUNS) == {lab.ENTRY, lab.CNN_ENTRY}
+    assert set(SHIPPED) == set(ENTRY_RUNS)
+
+
+def test_the_best_model_is_the_lowest_validation_error():
+    records = [registry.model_info(name) for name in SHIPPED]
+    best = min(records, key=lambda r: r.metrics["validation_error_rate"].published)
+    assert best.name == lab.ENTRY
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -24,25 +32,28 @@ def test_shipped_entry_files_exist_and_match_their_hashes(name):
     testing.run_shipped_entry_files_test(name)
 
 
-def test_the_protocol_config_of_the_entry_is_the_one_it_was_trained_with():
-    run, = [r for r in lab.protocol() if r.entry is not None]
-    assert run.name == lab.ENTRY
-    record = registry.model_info(lab.ENTRY)
+@pytest.mark.parametrize("name", sorted(ENTRY_RUNS))
+def test_the_protocol_config_of_the_entry_is_the_one_it_was_trained_with(name):
+    run = ENTRY_RUNS[name]
+    record = registry.model_info(name)
     config = load_config_file(REPO / run.config)
-    assert config.entry == lab.ENTRY
-    assert record.model_name == config.model_name == "mean_teacher"
+    assert config.entry == name
+    assert record.model_name == config.model_name
     assert record.num_labeled == config.num_labeled == 3000
     assert record.training.config["model"] == json.loads(config.model.to_json())
     assert run.config in record.training.command
+    assert record.weights_dtype == run.entry.get("weights_dtype", "float32")
 
 
-def test_loaded_entry_reproduces_its_recorded_metric_on_a_test_slice(data_dir):
-    testing.run_entry_test(lab.ENTRY, data_dir)
+@pytest.mark.parametrize("name", SHIPPED)
+def test_loaded_entry_reproduces_its_recorded_metric_on_a_test_slice(name, data_dir):
+    testing.run_entry_test(name, data_dir)
 
 
-def test_predict_writes_the_kaggle_csv_of_the_recorded_test_error(tmp_path, data_dir):
+@pytest.mark.parametrize("name", SHIPPED)
+def test_predict_writes_the_kaggle_csv_of_the_recorded_test_error(name, tmp_path, data_dir):
     out = tmp_path / "predictions.csv"
-    assert cli.main(["predict", lab.ENTRY, "--output", str(out), "--data_dir", str(data_dir),
+    assert cli.main(["predict", name, "--output", str(out), "--data_dir", str(data_dir),
                      "--id_column", "ImageId", "--label_column", "Label", "--first_id",
                      "1"]) == 0
     rows = list(csv.reader(out.open()))
@@ -50,6 +61,14 @@ def test_predict_writes_the_kaggle_csv_of_the_recorded_test_error(tmp_path, data
     assert [r[0] for r in rows[1:3]] == ["1", "2"]
     labels = np.array([int(r[1]) for r in rows[1:]])
     _, y = data.load_arrays("mnist", "test", str(data_dir))
-    record = registry.model_info(lab.ENTRY)
+    record = registry.model_info(name)
     assert np.mean(labels != y) == pytest.approx(
         record.metrics["test_error_rate"].published, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_each_model_card_cites_its_own_method_s_paper(name):
+    record = registry.model_info(name)
+    paper = lab.FAMILY.model(record.model_name).paper
+    card = (REPO / "ssgm_zoo" / "models" / "ssl_cnn" / "entries" / name / "README.md").read_text()
+    assert paper is not None and paper.title in card

@@ -15,12 +15,12 @@ the teacher's decay 0.99. On the lab's CNN the dropouts are off
 """
 
 from ssgm_zoo.models.ssl_cnn import configs
-from ssgm_zoo.models.ssl_cnn.family import ENTRY
+from ssgm_zoo.models.ssl_cnn.family import CNN_ENTRY
 
 
 def get_config(arg="lab"):
     network, smoke = configs.parse_lab_arg(arg, configs.NETWORKS, "lab")
-    entry = ENTRY if network == "lab" else f"mean-teacher-{network}-mnist-3000"
+    entry = CNN_ENTRY if network == "lab" else f"mean-teacher-{network}-mnist-3000"
     config = configs.semi_supervised_config(entry, "mean_teacher", network)
     m = config.model
     m.consistency_weight = 10.0

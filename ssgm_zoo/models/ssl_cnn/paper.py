@@ -28,7 +28,8 @@ LADDER = Paper(
     code="https://github.com/CuriousAI/ladder")
 PYTORCH_EXAMPLE = "https://github.com/pytorch/examples/tree/main/mnist"
 
-#: The family's paper on model cards: the method of the published entry.
+#: The family's paper, for models that name none of their own (each method's
+#: ``ModelSpec.paper`` is its own paper, which its model card cites).
 PAPER = MEAN_TEACHER
 
 #: The Ladder network paper's MNIST test error with 1,000 labels (MLP ladder,
