@@ -14,6 +14,7 @@ import shutil
 
 from ssgm_zoo import files
 from ssgm_zoo.version import __version__
+from ssgm_zoo.zoo.records import WEIGHTS_DTYPES
 
 __all__ = ["save_model_dir", "load_model_dir", "split_weights", "merge_weights", "round_weights",
            "cast_weights_file", "CONFIG_FILE", "METADATA_FILE", "WEIGHTS_FILE", "WEIGHTS_DTYPES"]
@@ -21,9 +22,9 @@ __all__ = ["save_model_dir", "load_model_dir", "split_weights", "merge_weights",
 CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
 WEIGHTS_FILE = "model.weights.h5"
-#: How a model directory may store its floating-point weights. float16 halves
-#: the file; the model still computes in float32 (Keras casts on loading).
-WEIGHTS_DTYPES = ("float32", "float16")
+# WEIGHTS_DTYPES: how a model directory may store its floating-point weights.
+# float16 halves the file; the model still computes in float32 (Keras casts on
+# loading).
 
 
 def save_model_dir(model, path, metadata=None, extra_files=None, weights_dtype="float32"):
@@ -213,7 +214,7 @@ def cast_weights_file(src, dst, dtype="float16"):
     with h5py.File(src, "r") as f, h5py.File(dst, "w") as out:
         def copy(name, obj):
             if isinstance(obj, h5py.Dataset):
-                data = obj[()]
+                data = arrays[name]
                 out.create_dataset(name, data=data.astype(dtype) if data.dtype == np.float32
                                    else data)
             else:

@@ -30,6 +30,7 @@ def test_a_record_round_trips_through_json_form(shipped):
     (lambda d: d.update(hub={"repo_id": "a/b", "revision": "main"}), "commit sha"),
     (lambda d: d.update(schema_version=1), "schema version 1"),
     (lambda d: d.update(name="../x"), "Invalid entry name"),
+    (lambda d: d.update(weights_dtype="int8"), "weights_dtype must be one of"),
 ])
 def test_malformed_records_name_their_problem(shipped, change, message):
     data = copy.deepcopy(shipped)

@@ -29,6 +29,8 @@ NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 REQUIRED_FILES = ("config.json", "metadata.json", "model.weights.h5", "README.md")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
+#: How an entry's ``model.weights.h5`` may store its weights (``checkpoint`` writes them).
+WEIGHTS_DTYPES = ("float32", "float16")
 
 
 class RegistryError(ValueError):
@@ -233,8 +235,8 @@ class EntryRecord:
         if self.headline_metric not in self.metrics:
             raise RegistryError(f"{where}: headline metric {self.headline_metric!r} is not "
                                 f"among its metrics {sorted(self.metrics)}.")
-        if self.weights_dtype not in ("float32", "float16"):
-            raise RegistryError(f"{where}: weights_dtype must be 'float32' or 'float16', got "
+        if self.weights_dtype not in WEIGHTS_DTYPES:
+            raise RegistryError(f"{where}: weights_dtype must be one of {WEIGHTS_DTYPES}, got "
                                 f"{self.weights_dtype!r}.")
         if self.base_entry is not None:
             validate_name(self.base_entry)
