@@ -207,22 +207,23 @@ def cast_weights_file(src, dst, dtype="float16"):
         arrays = {}
         f.visititems(lambda name, obj: arrays.__setitem__(name, obj[()])
                      if isinstance(obj, h5py.Dataset) else None)
-    too_large = [n for n, x in arrays.items() if x.dtype == np.float32 and _float16_overflow(x)]
-    if too_large:
-        raise ValueError(f"Weights {too_large} of {src} hold values beyond float16's range; "
-                         "store this model in float32.")
-    with h5py.File(src, "r") as f, h5py.File(dst, "w") as out:
-        def copy(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                data = arrays[name]
-                out.create_dataset(name, data=data.astype(dtype) if data.dtype == np.float32
-                                   else data)
-            else:
-                out.require_group(name)
-            for key, value in obj.attrs.items():
-                out[name].attrs[key] = value
+        too_large = [n for n, x in arrays.items()
+                     if x.dtype == np.float32 and _float16_overflow(x)]
+        if too_large:
+            raise ValueError(f"Weights {too_large} of {src} hold values beyond float16's range; "
+                             "store this model in float32.")
+        with h5py.File(dst, "w") as out:
+            def copy(name, obj):
+                if isinstance(obj, h5py.Dataset):
+                    data = arrays[name]
+                    out.create_dataset(name, data=data.astype(dtype)
+                                       if data.dtype == np.float32 else data)
+                else:
+                    out.require_group(name)
+                for key, value in obj.attrs.items():
+                    out[name].attrs[key] = value
 
-        for key, value in f.attrs.items():
-            out.attrs[key] = value
-        f.visititems(copy)
+            for key, value in f.attrs.items():
+                out.attrs[key] = value
+            f.visititems(copy)
     return dst

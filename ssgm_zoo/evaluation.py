@@ -11,7 +11,7 @@ import numpy as np
 
 from ssgm_zoo.zoo.records import Metric
 
-__all__ = ["error_rate", "evaluate_model", "latent_classifier_error_rate",
+__all__ = ["error_rate", "latent_classifier_error_rate",
            "latent_classifier_metric", "evaluate_checkpoints", "metric_over_runs", "mean_std",
            "METRIC_UNITS", "LATENT_CLASSIFIER", "LATENT_CLASSIFIERS"]
 
@@ -36,30 +36,6 @@ def error_rate(model, images, labels, batch_size=1000):
     """Fraction of images whose ``model.classify`` differs from ``labels``."""
     predicted = model.classify(images, batch_size=batch_size)
     return float(np.mean(predicted != np.asarray(labels)))
-
-
-def evaluate_model(model, splits, names=("validation", "test"), batch_size=1000):
-    """The metrics training logs (``ZooModel.evaluation_sums``), computed eagerly.
-
-    Args:
-        model: a ``ZooModel``.
-        splits: ``{name: (images, labels)}``.
-        names: the splits to evaluate.
-        batch_size: images per evaluation batch.
-
-    Returns:
-        ``{"<split>_<metric>": value}``, as a run's ``metrics.json`` names them.
-    """
-    out = {}
-    for name in names:
-        x, y = splits[name]
-        totals = {}
-        for lo in range(0, len(x), batch_size):
-            sums = model.evaluation_sums({"x": x[lo:lo + batch_size], "y": y[lo:lo + batch_size]})
-            for key, value in sums.items():
-                totals[key] = totals.get(key, 0.0) + float(value)
-        out.update({f"{name}_{k}": v for k, v in model.finalize_evaluation(totals).items()})
-    return out
 
 
 def latent_classifier_error_rate(model, train, test, labeled_indices, *, classifier="logistic",

@@ -24,7 +24,8 @@ import time
 
 from ssgm_zoo import checkpoint, data, families, files
 
-__all__ = ["run", "run_seeds", "prepare", "prepare_seeds", "seed_workdir", "RunData", "MODEL_DIR",
+__all__ = ["run", "run_seeds", "prepare", "prepare_seeds", "run_splits", "seed_workdir", "RunData",
+           "MODEL_DIR",
            "INDICES_FILE"]
 
 MODEL_DIR = "model"
@@ -102,34 +103,13 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         files.atomic_write_json(os.path.join(workdir, "run_config.json"), resolved, indent=2,
                                 default=str)
 
-    if splits is None:
-        splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
-                                  num_validation=resolved["num_validation"])
-    num_labeled = int(resolved.get("num_labeled") or 0)
-    held_out = int(resolved.get("labeled_validation") or 0)
-    if held_out and (not num_labeled or resolved["num_validation"]):
-        raise ValueError("config.labeled_validation holds out part of the labeled examples as "
-                         "the validation split: it needs config.num_labeled > 0 and "
-                         f"config.num_validation = 0 (got {num_labeled} and "
-                         f"{resolved['num_validation']}).")
-    if resolved.get("evaluate_labeled") and not num_labeled:
-        raise ValueError("config.evaluate_labeled evaluates the labeled training images: it "
-                         "needs config.num_labeled > 0.")
-    indices = held = None
-    if num_labeled:
-        indices = data.balanced_labeled_indices(splits["train"][1], num_labeled, seed=label_seed)
-        extra = {}
-        if held_out:
-            indices, held = data.hold_out_labeled(splits["train"][1], indices, held_out,
-                                                  seed=label_seed)
-            x, y = splits["train"]
-            splits = {**splits, "validation": (x[held], y[held])}
-            extra = {"labeled_validation": held_out,
-                     "validation_indices": [int(i) for i in held]}
-        if workdir:
-            data.save_indices(os.path.join(workdir, INDICES_FILE), indices,
-                              num_labeled=num_labeled, seed=label_seed,
-                              dataset=resolved["dataset"], **extra)
+    splits, indices, held = run_splits(resolved, data_dir=data_dir, splits=splits)
+    if indices is not None and workdir:
+        extra = {} if held is None else {"labeled_validation": int(resolved["labeled_validation"]),
+                                         "validation_indices": [int(i) for i in held]}
+        data.save_indices(os.path.join(workdir, INDICES_FILE), indices,
+                          num_labeled=int(resolved["num_labeled"]), seed=label_seed,
+                          dataset=resolved["dataset"], **extra)
 
     keras.utils.set_random_seed(seed)
     run_data = RunData(splits=splits, labeled_indices=indices, validation_indices=held)
@@ -164,6 +144,47 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         device_cache=device_cache,
     )
     return trainer, run_data, resolved
+
+
+def run_splits(resolved, *, data_dir=None, splits=None):
+    """The splits a run of the resolved config ``resolved`` trains and evaluates on.
+
+    Args:
+        resolved: a resolved config (a run's ``run_config.json``: its
+            ``label_seed`` is set).
+        data_dir: folder with the dataset's original files.
+        splits: the dataset's splits if already loaded.
+
+    Returns:
+        ``(splits, labeled_indices, validation_indices)``: with
+        ``config.labeled_validation``, the validation split is that many of
+        the labeled images, held out (``validation_indices``; else None);
+        ``labeled_indices`` is None without labels.
+    """
+    if splits is None:
+        splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
+                                  num_validation=resolved["num_validation"])
+    num_labeled = int(resolved.get("num_labeled") or 0)
+    held_out = int(resolved.get("labeled_validation") or 0)
+    if held_out and (not num_labeled or resolved["num_validation"]):
+        raise ValueError("config.labeled_validation holds out part of the labeled examples as "
+                         "the validation split: it needs config.num_labeled > 0 and "
+                         f"config.num_validation = 0 (got {num_labeled} and "
+                         f"{resolved['num_validation']}).")
+    if resolved.get("evaluate_labeled") and not num_labeled:
+        raise ValueError("config.evaluate_labeled evaluates the labeled training images: it "
+                         "needs config.num_labeled > 0.")
+    if not num_labeled:
+        return splits, None, None
+    label_seed = int(resolved["label_seed"])
+    indices = data.balanced_labeled_indices(splits["train"][1], num_labeled, seed=label_seed)
+    held = None
+    if held_out:
+        indices, held = data.hold_out_labeled(splits["train"][1], indices, held_out,
+                                              seed=label_seed)
+        x, y = splits["train"]
+        splits = {**splits, "validation": (x[held], y[held])}
+    return splits, indices, held
 
 
 def _eval_data(splits, eval_splits, labeled_indices, resolved):

@@ -200,6 +200,23 @@ class ZooModel(keras.Model):
             if bar is not None:
                 bar.update(min(lo + batch_size, len(checked)))
 
+    def evaluation_metrics(self, images, labels=None, batch_size=1000):
+        """The metrics the training evaluation logs (``evaluation_sums`` summed over
+        batches, then ``finalize_evaluation``), computed eagerly on ``images``.
+
+        ``labels`` (int ``[N]``) are required by models whose metrics need them
+        (classifiers); images are used as they are (no polarity check).
+        """
+        labels = None if labels is None else np.asarray(labels)
+        totals = {}
+        for k, x in enumerate(self.image_batches(images, batch_size, check_polarity=False)):
+            batch = {"x": x}
+            if labels is not None:
+                batch["y"] = labels[k * batch_size:(k + 1) * batch_size]
+            for key, value in self.evaluation_sums(batch).items():
+                totals[key] = totals.get(key, 0.0) + float(value)
+        return self.finalize_evaluation(totals)
+
     def classify(self, images, batch_size=1000, **image_options):
         """Predicted class of each image.
 

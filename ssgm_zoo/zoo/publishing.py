@@ -99,7 +99,7 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
     metrics[spec.select_by] = Metric(split="validation", published=published[spec.select_by],
                                      unit=_unit(spec, spec.select_by))
     if weights_dtype != "float32":
-        metrics = _remeasured(metrics, model, run_config, model_dir, data_dir, weights_dtype)
+        metrics = _remeasured(metrics, model, run_config, data_dir, weights_dtype)
     metrics.update(extra_metrics or {})
     if latent_classifier_labels:
         from ssgm_zoo import data, evaluation
@@ -170,22 +170,17 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
     return record
 
 
-def _remeasured(metrics, model, run_config, model_dir, data_dir, weights_dtype):
-    """``metrics`` with the published value of every validation and test metric that
-    ``ZooModel.evaluation_sums`` gives measured again on ``model`` (rounded weights)."""
-    from ssgm_zoo import data, evaluation
+def _remeasured(metrics, model, run_config, data_dir, weights_dtype):
+    """``metrics`` with the published value of every validation and test metric of the
+    model's own evaluation (``ZooModel.evaluation_metrics``) measured again on ``model``
+    (rounded weights), on the run's own splits."""
+    from ssgm_zoo import experiment
 
-    splits = data.load_splits(run_config["dataset"], data_dir=data_dir,
-                              num_validation=run_config.get("num_validation", 10000))
-    indices_file = model_dir / INDICES_FILE
-    held = data.load_indices(indices_file).get("validation_indices") \
-        if indices_file.exists() else None
-    if held:  # the run's validation split was held-out labeled images
-        x, y = splits["train"]
-        splits = {**splits, "validation": (x[held], y[held])}
+    splits, _, _ = experiment.run_splits(run_config, data_dir=data_dir)
     names = [n for n in ("validation", "test")
              if len(splits[n][1]) and any(m.split == n for m in metrics.values())]
-    measured = evaluation.evaluate_model(model, splits, names)
+    measured = {f"{n}_{k}": v for n in names
+                for k, v in model.evaluation_metrics(*splits[n]).items()}
     out = dict(metrics)
     for key, metric in metrics.items():
         if key in measured:

@@ -185,3 +185,13 @@ def test_a_float16_entry_records_what_its_stored_weights_measure(mean_teacher_ru
     with pytest.raises(ValueError, match="weights_dtype"):
         publishing.build_entry("ssl-cnn-test-8", [run], command="train", entries_dir=entries,
                                data_dir=str(data_dir), weights_dtype="int8")
+
+
+def test_run_splits_rebuild_the_splits_a_run_saved(mean_teacher_run, data_dir):
+    run, _ = mean_teacher_run
+    saved = json.loads((run / "labeled_indices.json").read_text())
+    splits, indices, held = experiment.run_splits(
+        json.loads((run / "run_config.json").read_text()), data_dir=str(data_dir))
+    assert indices.tolist() == saved["indices"] and held.tolist() == saved["validation_indices"]
+    np.testing.assert_array_equal(splits["validation"][0], splits["train"][0][held])
+    np.testing.assert_array_equal(splits["validation"][1], splits["train"][1][held])

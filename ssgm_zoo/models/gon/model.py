@@ -204,12 +204,7 @@ class _GradientOrigin(ZooModel):
     def reconstruction_error(self, images, batch_size=1000):
         """``{"reconstruction_error", "pixel_mse", "origin_reconstruction_error"}`` of
         images, as the training evaluation measures them."""
-        totals = {}
-        for x in self.image_batches(images, batch_size, check_polarity=False):
-            sums = self.evaluation_sums({"x": x})
-            for k, v in sums.items():
-                totals[k] = totals.get(k, 0.0) + float(v)
-        return self.finalize_evaluation(totals)
+        return self.evaluation_metrics(images, batch_size=batch_size)
 
     def latent_distribution(self):
         """``(mean, covariance)`` of the training latents (recent batches)."""
