@@ -42,6 +42,8 @@ def m1m2():
     return ModelCase(
         make_model=lambda seed: M1M2(M1(latent_dim=5, hidden_units=(8,), seed=0, init_std=0.3),
                                      [0, 1, 3], hidden_units=(8,), latent_dim=2,
-                                     num_labeled=10, num_unlabeled=60, seed=seed),
+                                     num_labeled=10, num_unlabeled=60, seed=seed,
+                                     # the KL weight's schedule (and its step counter)
+                                     kl_weight_start=3.0, kl_weight_steps=4),
         train_data=SEMI, batch_sizes={"unlabeled": 20, "labeled": 5},
         outputs=_classifier_outputs)

@@ -196,3 +196,44 @@ def test_label_dependence_sees_a_decoder_that_ignores_y_and_classifies_by_the_bo
     assert ignoring["pixel_change_label"] == 0.0 and ignoring["pixel_change_code"] > 0
     with pytest.raises(ValueError, match="not an M2"):
         label_dependence(M1(hidden_units=(8,), latent_dim=2), x, y)
+
+
+def test_kl_weight_schedule_falls_from_its_start_to_one_and_weights_only_the_kl():
+    model = small_m2(kl_weight_start=3.0, kl_weight_steps=4)
+    weights = []
+    for _ in range(6):
+        weights.append(float(ops.convert_to_numpy(model.kl_weight())))
+        model.after_updates()
+    np.testing.assert_allclose(weights, [3.0, 2.5, 2.0, 1.5, 1.0, 1.0], rtol=1e-6)
+
+    rng = np.random.default_rng(4)
+    x = (rng.random((3, 784)) < 0.3).astype("float32")
+    onehot = np.eye(10, dtype="float32")[[0, 5, 9]]
+    eps = rng.normal(size=(3, 3)).astype("float32")
+    mean, log_var = model.encoder(ops.concatenate([x, onehot], -1))
+    kl = ops.convert_to_numpy(ops.sum(0.5 * (ops.exp(log_var) + mean**2 - 1 - log_var), -1))
+    exact = ops.convert_to_numpy(model.labeled_bound(x, onehot, eps))
+    weighted = ops.convert_to_numpy(model.labeled_bound(x, onehot, eps, kl_weight=2.5))
+    np.testing.assert_allclose(weighted, exact - 1.5 * kl, rtol=1e-5)
+    # The unlabeled bound weights each class's KL the same way.
+    eps_u = rng.normal(size=(3, 10, 3)).astype("float32")
+    q = ops.convert_to_numpy(ops.softmax(model.classifier(x)))
+    kls = np.stack([ops.convert_to_numpy(ops.sum(0.5 * (ops.exp(lv) + m**2 - 1 - lv), -1))
+                    for m, lv in (model.encoder(ops.concatenate(
+                        [x, np.eye(10, dtype="float32")[np.full(3, y)]], -1))
+                        for y in range(10))], -1)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(model.unlabeled_bound(x, eps_u, kl_weight=2.5)),
+        ops.convert_to_numpy(model.unlabeled_bound(x, eps_u)) - 1.5 * (q * kls).sum(-1),
+        rtol=1e-5)
+
+
+def test_kl_weight_schedule_is_optional_and_checked():
+    # Without a schedule the model holds no step counter: the shipped weight files fit.
+    assert "steps" not in [w.name for w in small_m2().weights]
+    assert float(ops.convert_to_numpy(small_m2().kl_weight())) == 1.0
+    again = M2.from_config(small_m2(kl_weight_start=2.0, kl_weight_steps=10).get_config())
+    assert (again.kl_weight_start, again.kl_weight_steps) == (2.0, 10)
+    for bad in ({"kl_weight_start": 0.0}, {"kl_weight_steps": -1}):
+        with pytest.raises(ValueError, match="kl_weight"):
+            small_m2(**bad)

@@ -50,6 +50,12 @@ class M2(ZooModel):
             ``init_std``): the VAE networks' hidden biases drawn like the weights,
             q(z|x,y)'s log-variance layer starting at zero.
         weight_prior: add the authors' N(0, I) prior on the weights.
+        kl_weight_start: our departure, not the authors': in training, the
+            weight of KL(q(z|x,y) || p(z)) in both bounds starts here and falls
+            linearly to 1 over ``kl_weight_steps`` steps. Above 1 it makes z a
+            dearer carrier of the class than y in the early steps (1: the
+            exact bounds throughout).
+        kl_weight_steps: the steps of that schedule (0: none).
         seed: seeds initialisation and the model's random state.
 
     Example:
@@ -67,13 +73,17 @@ class M2(ZooModel):
     def __init__(self, data_shape=(28, 28, 1), num_classes=10, latent_dim=50,
                  hidden_units=(500,), likelihood="bernoulli", alpha=0.1, num_labeled=100,
                  num_unlabeled=50000, activation="softplus", init_std=1e-3, weight_prior=True,
-                 seed=None, authors_init=False, decoder_variance="per_dimension", **kwargs):
+                 seed=None, authors_init=False, decoder_variance="per_dimension",
+                 kl_weight_start=1.0, kl_weight_steps=0, **kwargs):
         super().__init__(**kwargs)
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
         if decoder_variance not in DECODER_VARIANCES:
             raise ValueError(f"decoder_variance must be one of {DECODER_VARIANCES}, "
                              f"got {decoder_variance!r}.")
+        if float(kl_weight_start) <= 0 or int(kl_weight_steps) < 0:
+            raise ValueError("kl_weight_start must be > 0 and kl_weight_steps >= 0, got "
+                             f"{kl_weight_start} and {kl_weight_steps}.")
         if num_labeled < 1 or num_unlabeled < 0:
             raise ValueError("num_labeled must be >= 1 and num_unlabeled >= 0.")
         self.data_shape = tuple(int(s) for s in data_shape)
@@ -91,6 +101,8 @@ class M2(ZooModel):
         self.seed = seed
         self.authors_init = bool(authors_init)
         self.decoder_variance = decoder_variance
+        self.kl_weight_start = float(kl_weight_start)
+        self.kl_weight_steps = int(kl_weight_steps)
         s = None if seed is None else int(seed) * 1000
         d, k, h = self.data_dim, self.num_classes, self.hidden_units
         bias_std = self.init_std if self.authors_init else 0.0
@@ -113,6 +125,12 @@ class M2(ZooModel):
             self.decoder_log_var = self.add_weight(shape=(d,), initializer="zeros",
                                                    name="decoder_log_var")
         self.seed_generator = keras.random.SeedGenerator(0 if seed is None else int(seed))
+        # Training steps taken, for the KL weight's schedule (only a model that
+        # has one holds the counter, so other models' weight files are unchanged).
+        self.steps = None
+        if self.kl_weight_steps:
+            self.steps = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                         name="steps")
         self.built = True
 
     @property
@@ -155,30 +173,43 @@ class M2(ZooModel):
             return elbo.bernoulli_log_likelihood(x, decoded)
         return elbo.gaussian_log_likelihood(x, decoded, log_var)
 
-    def labeled_bound(self, x, y_onehot, eps):
+    def labeled_bound(self, x, y_onehot, eps, kl_weight=1.0):
         """L(x, y) = E_q(z|x,y)[log p(x|y,z)] + log p(y) - KL(q(z|x,y) || p(z)) (eq. 6).
 
         Args:
             x: feature vectors ``[B, D]``.
             y_onehot: one-hot labels ``[B, K]``.
             eps: standard normal noise ``[B, latent_dim]`` for the reparameterised z.
+            kl_weight: the KL term's weight (1: the bound).
         """
         mean, log_var = self.encoder(ops.concatenate([x, y_onehot], axis=-1))
-        return self._bound_given_posterior(x, y_onehot, mean, log_var, eps)
+        return self._bound_given_posterior(x, y_onehot, mean, log_var, eps, kl_weight)
 
-    def _bound_given_posterior(self, x, y_onehot, mean, log_var, eps):
+    def _bound_given_posterior(self, x, y_onehot, mean, log_var, eps, kl_weight=1.0):
         z = mean + ops.exp(0.5 * log_var) * eps
         log_px = self._log_likelihood(x, *self._decode_with_log_var(z, y_onehot))
         log_py = -np.log(self.num_classes)  # uniform p(y)
-        return log_px + log_py - elbo.gaussian_kl_to_standard_normal(mean, log_var)
+        return log_px + log_py - kl_weight * elbo.gaussian_kl_to_standard_normal(mean, log_var)
 
-    def unlabeled_bound(self, x, eps, logits=None):
+    def kl_weight(self):
+        """The training KL weight at the current step (``kl_weight_start`` -> 1)."""
+        if self.steps is None:
+            return ops.convert_to_tensor(1.0, "float32")
+        done = ops.clip(ops.cast(self.steps, "float32") / self.kl_weight_steps, 0.0, 1.0)
+        return self.kl_weight_start + (1.0 - self.kl_weight_start) * done
+
+    def after_updates(self):
+        if self.steps is not None:
+            self.steps.assign(self.steps + 1.0)
+
+    def unlabeled_bound(self, x, eps, logits=None, kl_weight=1.0):
         """U(x) = sum_y q(y|x) L(x, y) + H(q(y|x)) (eq. 7), y summed out exactly.
 
         Args:
             x: feature vectors ``[B, D]``.
             eps: noise ``[B, K, latent_dim]``, one draw per (example, class).
             logits: q(y|x) logits if already computed.
+            kl_weight: the KL term's weight in each L(x, y) (1: the bound).
         """
         b, k = ops.shape(x)[0], self.num_classes
         logits = self.classifier(x) if logits is None else logits
@@ -188,7 +219,8 @@ class M2(ZooModel):
         x_all = ops.repeat(x, k, axis=0)
         y_all = ops.tile(ops.eye(k, dtype=x.dtype), (b, 1))
         bounds = ops.reshape(self._bound_given_posterior(
-            x_all, y_all, mean, log_var, ops.reshape(eps, (-1, self.latent_dim))), (b, k))
+            x_all, y_all, mean, log_var, ops.reshape(eps, (-1, self.latent_dim)), kl_weight),
+            (b, k))
         q = ops.softmax(logits, axis=-1)
         return ops.sum(q * bounds, axis=-1) + elbo.categorical_entropy(logits)
 
@@ -203,8 +235,10 @@ class M2(ZooModel):
         n_l, n_u = self.num_labeled, self.num_unlabeled
         total = n_l + n_u
 
-        labeled = self.labeled_bound(x_l, y_l, self._noise(ops.shape(x_l)[0]))
-        unlabeled = self.unlabeled_bound(x_u, self._noise(ops.shape(x_u)[0], self.num_classes))
+        kl_weight = self.kl_weight()
+        labeled = self.labeled_bound(x_l, y_l, self._noise(ops.shape(x_l)[0]), kl_weight)
+        unlabeled = self.unlabeled_bound(x_u, self._noise(ops.shape(x_u)[0], self.num_classes),
+                                         kl_weight=kl_weight)
         logits_l = self.classifier(x_l)
         log_q_y = ops.sum(y_l * ops.log_softmax(logits_l, axis=-1), axis=-1)
 
@@ -213,8 +247,11 @@ class M2(ZooModel):
         if self.weight_prior:
             loss += elbo.weight_prior_penalty(self.trainable_weights) / total
         accuracy = ops.mean(ops.cast(ops.argmax(logits_l, -1) == ops.argmax(y_l, -1), "float32"))
-        return loss, {"labeled_bound": ops.mean(labeled), "unlabeled_bound": ops.mean(unlabeled),
-                      "classification_nll": -ops.mean(log_q_y), "labeled_accuracy": accuracy}
+        terms = {"labeled_bound": ops.mean(labeled), "unlabeled_bound": ops.mean(unlabeled),
+                 "classification_nll": -ops.mean(log_q_y), "labeled_accuracy": accuracy}
+        if self.steps is not None:
+            terms["kl_weight"] = kl_weight
+        return loss, terms
 
     # -- users ----------------------------------------------------------------
     def call(self, x):
@@ -295,4 +332,5 @@ class M2(ZooModel):
                 "num_unlabeled": self.num_unlabeled, "activation": self.activation,
                 "init_std": self.init_std, "weight_prior": self.weight_prior,
                 "seed": self.seed, "authors_init": self.authors_init,
-                "decoder_variance": self.decoder_variance}
+                "decoder_variance": self.decoder_variance,
+                "kl_weight_start": self.kl_weight_start, "kl_weight_steps": self.kl_weight_steps}
