@@ -32,6 +32,10 @@ def get_config(arg="100"):
     m.init_std = placeholder(float)  # None (Glorot); overridable with a float
     m.authors_init = False
     m.weight_prior = True
+    # Our departure, off: a KL weight on q(z|x,y) falling from kl_weight_start to 1
+    # over kl_weight_steps steps (docs/kingma2014.md, "M2 on raw pixels").
+    m.kl_weight_start = 1.0
+    m.kl_weight_steps = 0
     # p(z1|y,z2)'s log-variance: one per kept z1 dimension ("per_dimension") or
     # an output of the decoder for each example ("per_example", the authors').
     m.decoder_variance = "per_dimension"

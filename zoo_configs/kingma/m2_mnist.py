@@ -28,5 +28,9 @@ def get_config(arg="100"):
     m.init_std = placeholder(float)  # None (Glorot); overridable with a float
     m.authors_init = False
     m.weight_prior = True
+    # Our departure, off: a KL weight on q(z|x,y) falling from kl_weight_start to 1
+    # over kl_weight_steps steps (docs/kingma2014.md, "M2 on raw pixels").
+    m.kl_weight_start = 1.0
+    m.kl_weight_steps = 0
     m2_schedule(config, num_labeled, smoke)
     return config
