@@ -237,3 +237,19 @@ def test_kl_weight_schedule_is_optional_and_checked():
     for bad in ({"kl_weight_start": 0.0}, {"kl_weight_steps": -1}):
         with pytest.raises(ValueError, match="kl_weight"):
             small_m2(**bad)
+
+
+def test_configs_written_before_an_option_existed_get_its_old_behaviour():
+    from ssgm_zoo.models.kingma.family import upgrade_config
+
+    old_m2 = {"family": "kingma", "model_name": "m2", "model": {"alpha": 0.1}, "train": {}}
+    model = upgrade_config(old_m2)["model"]
+    assert (model["kl_weight_start"], model["kl_weight_steps"]) == (1.0, 0)
+    assert model["authors_init"] is False and "decoder_variance" not in model
+    assert "decoder_variance" in upgrade_config({**old_m2, "model_name": "m1m2"})["model"]
+    # M1 has no KL schedule: its config must still build an M1.
+    m1 = upgrade_config({"family": "kingma", "model_name": "m1", "model": {}, "train": {}})
+    assert "kl_weight_start" not in m1["model"]
+    # A value the config states is kept.
+    assert upgrade_config({**old_m2, "model": {"kl_weight_steps": 5}})["model"][
+        "kl_weight_steps"] == 5

@@ -4,7 +4,7 @@ Usage: ``--config=zoo_configs/kingma/m2_mnist.py:100`` (N in 100, 600, 1000, 300
 ``:100,smoke`` for a seconds-long CPU run.
 """
 
-from ml_collections.config_dict import placeholder
+from ml_collections.config_dict import FieldReference
 
 from ssgm_zoo.config import parse_arg
 from ssgm_zoo.models.kingma.configs import kingma_config, m2_schedule
@@ -20,17 +20,27 @@ def get_config(arg="100"):
     m.latent_dim = 50
     m.hidden_units = (500,)
     m.likelihood = "bernoulli"
-    m.alpha = 0.1
+    # Our departure, alpha = 10 instead of the authors' 0.1: with 0.1, p(x|y,z)
+    # ignores y and the validation error climbs back after 25 epochs (26 % -> 31 %
+    # at 40); with 10 the decoder comes to use y and the error keeps falling
+    # (18 % at 100 epochs). The measurements are in docs/kingma2014.md.
+    m.alpha = 10.0
     m.activation = "softplus"
-    # The authors initialise with N(0, 1e-3^2) (init_std=0.001, authors_init=True);
-    # from that start, with Keras Adam, our CPU run's ELBO was still -193 after 28
-    # epochs, so we use Glorot-uniform (the comparison is in docs/kingma2014.md).
-    m.init_std = placeholder(float)  # None (Glorot); overridable with a float
-    m.authors_init = False
+    # The authors' initialisation, N(0, 1e-3^2) with their biases (init_std=None
+    # gives Glorot-uniform), and below their Adam without bias correction: the
+    # best of the four starts on validation after 20 epochs (docs/kingma2014.md).
+    m.init_std = FieldReference(0.001, field_type=float)  # overridable with None (Glorot)
+    m.authors_init = True
     m.weight_prior = True
     # Our departure, off: a KL weight on q(z|x,y) falling from kl_weight_start to 1
     # over kl_weight_steps steps (docs/kingma2014.md, "M2 on raw pixels").
     m.kl_weight_start = 1.0
     m.kl_weight_steps = 0
+    config.train.optimizer.bias_correction = False
     m2_schedule(config, num_labeled, smoke)
+    if smoke:
+        # 60 steps are too few to leave the authors' 1e-3 start: the smoke run
+        # starts from Glorot-uniform with Keras's Adam.
+        m.init_std, m.authors_init = None, False
+        config.train.optimizer.bias_correction = True
     return config

@@ -20,6 +20,8 @@ _LEGACY = {"m1": "m1", "m2": "m2", "m1m2": "m1m2"}
 #: they existed, so a run or record written earlier still resumes and loads.
 _ADDED_MODEL_OPTIONS = {"authors_init": False}
 _ADDED_M1M2_OPTIONS = {"decoder_variance": "per_dimension"}
+#: Added to M2 and M1+M2 on 2026-12-02 (the KL weight's schedule, off).
+_ADDED_M2_OPTIONS = {"kl_weight_start": 1.0, "kl_weight_steps": 0}
 
 
 def upgrade_config(config):
@@ -33,6 +35,8 @@ def upgrade_config(config):
         return config
     model = dict(config.get("model") or {})
     added = dict(_ADDED_MODEL_OPTIONS)
+    if config.get("model_name") in ("m2", "m1m2"):
+        added.update(_ADDED_M2_OPTIONS)
     if config.get("model_name") == "m1m2":
         added.update(_ADDED_M1M2_OPTIONS)
     for key, value in added.items():
