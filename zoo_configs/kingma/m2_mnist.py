@@ -32,15 +32,18 @@ def get_config(arg="100"):
     m.init_std = FieldReference(0.001, field_type=float)  # overridable with None (Glorot)
     m.authors_init = True
     m.weight_prior = True
-    # Our departure, off: a KL weight on q(z|x,y) falling from kl_weight_start to 1
-    # over kl_weight_steps steps (docs/kingma2014.md, "M2 on raw pixels").
-    m.kl_weight_start = 1.0
-    m.kl_weight_steps = 0
+    # Our departure: the KL of q(z|x,y) weighted 5 at first, falling to 1 (the
+    # bound) over the first 1,000 steps, so that z is a dear carrier of the class
+    # while q(y|x) learns; on validation it beat alpha = 10 alone at every epoch
+    # from 30 to 100 (16.8 % against 18.1 % at 100; docs/kingma2014.md).
+    m.kl_weight_start = 5.0
+    m.kl_weight_steps = 1000
     config.train.optimizer.bias_correction = False
     m2_schedule(config, num_labeled, smoke)
     if smoke:
         # 60 steps are too few to leave the authors' 1e-3 start: the smoke run
         # starts from Glorot-uniform with Keras's Adam.
         m.init_std, m.authors_init = None, False
+        m.kl_weight_start, m.kl_weight_steps = 1.0, 0
         config.train.optimizer.bias_correction = True
     return config
