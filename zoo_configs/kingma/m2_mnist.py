@@ -21,9 +21,9 @@ def get_config(arg="100"):
     m.hidden_units = (500,)
     m.likelihood = "bernoulli"
     # Our departure, alpha = 10 instead of the authors' 0.1: with 0.1, p(x|y,z)
-    # ignores y and the validation error climbs back after 25 epochs (26 % -> 31 %
-    # at 40); with 10 the decoder comes to use y and the error keeps falling
-    # (18 % at 100 epochs). The measurements are in docs/kingma2014.md.
+    # ignores y and the validation error climbs back after 25 epochs (26 % there,
+    # 34 % at 50); with 10 the decoder comes to use y and the error keeps falling
+    # (18 % at 100 epochs). The measurements (N = 100 only) are in docs/kingma2014.md.
     m.alpha = 10.0
     m.activation = "softplus"
     # The authors' initialisation, N(0, 1e-3^2) with their biases (init_std=None
