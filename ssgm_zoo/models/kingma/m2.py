@@ -54,7 +54,8 @@ class M2(ZooModel):
             weight of KL(q(z|x,y) || p(z)) in both bounds starts here and falls
             linearly to 1 over ``kl_weight_steps`` steps. Above 1 it makes z a
             dearer carrier of the class than y in the early steps (1: the
-            exact bounds throughout).
+            exact bounds throughout). The training metrics ``labeled_bound``
+            and ``unlabeled_bound`` carry the same weight while it lasts.
         kl_weight_steps: the steps of that schedule (0: none).
         seed: seeds initialisation and the model's random state.
 
