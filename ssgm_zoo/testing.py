@@ -283,6 +283,28 @@ def run_shipped_entry_files_test(name):
     return record
 
 
+def run_protocol_entry_test(run, repo):
+    """The entry a family's protocol run names was trained with that run's config:
+    the same entry, model, labels and model options, the config in its command,
+    and the weight dtype the protocol asks for. Returns the record.
+
+    Args:
+        run: a ``families.ProtocolRun`` with an ``entry``.
+        repo: the repository root its ``config`` path is relative to.
+    """
+    from ssgm_zoo.config import load_config_file
+    from ssgm_zoo.zoo import registry
+
+    record = registry.model_info(run.name)
+    config = load_config_file(pathlib.Path(repo) / run.config)
+    assert config.entry == run.name and record.model_name == config.model_name
+    assert record.num_labeled == config.num_labeled
+    assert record.training.config["model"] == json.loads(config.model.to_json())
+    assert run.config in record.training.command
+    assert record.weights_dtype == run.entry.get("weights_dtype", "float32")
+    return record
+
+
 def run_entry_test(name, data_dir, *, count=1000):
     """A shipped entry loads (sha256-checked) and reproduces its recorded test-slice errors."""
     from ssgm_zoo import data

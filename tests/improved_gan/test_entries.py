@@ -1,14 +1,10 @@
 """The Improved GAN entries shipped in the repository: records, files, hashes, configs."""
 
-import json
-
 import numpy as np
 import pytest
 
 from ssgm_zoo import testing
-from ssgm_zoo.config import load_config_file
 from ssgm_zoo.models.improved_gan import family as gan
-from ssgm_zoo.zoo import registry
 from tests.backends import REPO
 
 SHIPPED = testing.shipped_entries("improved_gan")
@@ -21,19 +17,12 @@ def test_every_entry_the_protocol_names_is_shipped():
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_entry_files_exist_and_match_their_hashes(name):
-    record = testing.run_shipped_entry_files_test(name)
-    assert record.weights_dtype == ENTRY_RUNS[name].entry.get("weights_dtype", "float32")
+    testing.run_shipped_entry_files_test(name)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_the_protocol_config_of_the_entry_is_the_one_it_was_trained_with(name):
-    run = ENTRY_RUNS[name]
-    record = registry.model_info(name)
-    config = load_config_file(REPO / run.config)
-    assert config.entry == name and record.model_name == config.model_name
-    assert record.num_labeled == config.num_labeled
-    assert record.training.config["model"] == json.loads(config.model.to_json())
-    assert run.config in record.training.command
+    testing.run_protocol_entry_test(ENTRY_RUNS[name], REPO)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
