@@ -1,11 +1,22 @@
 """Model directories whose weights are stored in float16: rounding, the file, loading."""
 
 import h5py
+import keras
 import numpy as np
 import pytest
 
 from ssgm_zoo import checkpoint
-from tests.models import NoisyAutoencoder
+from tests.models import PACKAGE, NoisyAutoencoder
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class CountingAutoencoder(NoisyAutoencoder):
+    """With a float32 step counter, as models with schedules or averages keep."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.steps = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                     name="steps")
 
 
 def _arrays(path):
@@ -29,12 +40,25 @@ def test_a_float16_directory_loads_exactly_what_rounding_gives(tmp_path):
     assert float32.keys() == float16.keys()
     for name, x in float16.items():  # floats halve; the seed generator's integers stay
         assert x.dtype == (np.float16 if float32[name].dtype == np.float32
-                           else float32[name].dtype), name
+                           and float32[name].size > 1 else float32[name].dtype), name
     loaded = checkpoint.load_model_dir(path)
     for a, b in zip(loaded.weights, model.weights):
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(np.asarray(a.value), np.asarray(b.value))
     assert '"weights_dtype": "float16"' in (tmp_path / "float16" / "metadata.json").read_text()
+
+
+def test_step_counters_keep_float32_in_a_float16_directory(tmp_path):
+    """180,001 (a 300-epoch GAN's steps) is beyond float16; 2,049 is between its integers."""
+    for steps in (2049.0, 180001.0):
+        model = CountingAutoencoder(seed=1)
+        model.steps.assign(steps)
+        checkpoint.round_weights(model, "float16")
+        assert float(model.steps.numpy()) == steps
+        path = checkpoint.save_model_dir(model, tmp_path / str(steps), weights_dtype="float16")
+        stored = [x for x in _arrays(f"{path}/{checkpoint.WEIGHTS_FILE}").values() if x.size == 1]
+        assert [(x.dtype, float(x)) for x in stored] == [(np.float32, steps)]
+        assert float(checkpoint.load_model_dir(path).steps.numpy()) == steps
 
 
 def test_weights_beyond_float16_are_refused_by_name_and_left_as_they_were(tmp_path):
