@@ -131,7 +131,8 @@ class ProtocolRun:
             ``{workdir}`` is the protocol's work directory.
         needs: names of runs that must finish first.
         entry: ``publishing.build_entry`` options for the entry (``base_entry``,
-            ``latent_classifier_labels``, ``description``), or None for no entry.
+            ``latent_classifier_labels``, ``latent_classifier``, ``description``),
+            or None for no entry.
     """
 
     name: str

@@ -46,3 +46,38 @@ def test_bad_arguments_are_named():
         LabelSpreading(k=5).fit_predict(np.zeros((5, 2)), np.zeros(5))
     with pytest.raises(ValueError, match="0 < alpha < 1"):
         LabelSpreading(alpha=1.0)
+
+
+class _Codes:
+    """A model whose latent features are its inputs."""
+
+    has_features = True
+
+    def features(self, x):
+        return np.asarray(x)
+
+
+def test_the_entry_metric_records_the_classifier_it_used_and_refuses_unknown_ones():
+    from ssgm_zoo import evaluation
+
+    splits = {"train": moons(seed=0), "test": moons(seed=1)}
+    spread, linear = (evaluation.latent_classifier_metric(_Codes(), splits, 4, [0, 1], name)
+                      for name in ("label_spreading", "logistic"))
+    assert spread.details["latent_classifier"] == "label_spreading"
+    assert spread.details["classifier"] == evaluation.LATENT_CLASSIFIERS["label_spreading"]
+    assert linear.details["latent_classifier"] == "logistic"
+    assert spread.num_runs == 2 and spread.mean < 0.05 < linear.mean
+    with pytest.raises(ValueError, match="tsvm"):
+        evaluation.latent_classifier_metric(_Codes(), splits, 4, [0], "tsvm")
+
+
+def test_a_shared_neighbour_graph_gives_the_same_classes_and_must_fit_the_codes():
+    codes, truth = moons()
+    labels = np.full(len(codes), -1)
+    labels[[0, 400]] = truth[[0, 400]]
+    spreading = LabelSpreading(k=8)
+    graph = spreading.neighbours(codes)
+    np.testing.assert_array_equal(spreading.fit_predict(codes, labels, neighbours=graph),
+                                  spreading.fit_predict(codes, labels))
+    with pytest.raises(ValueError, match=r"neighbours must be \[800, 8\]"):
+        spreading.fit_predict(codes, labels, neighbours=graph[:, :4])

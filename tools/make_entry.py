@@ -5,7 +5,8 @@
 
 The record and folder go to the family's ``entries/`` folder (``--entries`` to
 write elsewhere). For a model with latent features, ``--latent_classifier_labels=100``
-also measures a classifier on its codes over ``--label_seeds``.
+also measures a classifier on its codes over ``--label_seeds``
+(``--latent_classifier=label_spreading`` for the transductive one).
 ``--weights_dtype=float16`` stores the weights at half the size.
 """
 
@@ -25,6 +26,9 @@ _LABELS = flags.DEFINE_integer("latent_classifier_labels", 0,
                                "Labels for a classifier on the model's latent features.")
 _LABEL_SEEDS = flags.DEFINE_list("label_seeds", ["0", "1", "2", "3", "4"],
                                  "Label splits of that classifier.")
+_CLASSIFIER = flags.DEFINE_enum("latent_classifier", "logistic", ["logistic", "label_spreading"],
+                                "That classifier: logistic regression on the labeled codes, or "
+                                "label spreading over every training and test code.")
 _DTYPE = flags.DEFINE_enum("weights_dtype", "float32", ["float32", "float16"],
                            "How the entry stores its weights (float16: half the bytes; the "
                            "published metrics are measured again on the rounded weights).")
@@ -44,7 +48,8 @@ def main(argv):
         _NAME.value, _RUNS.value, entries_dir=_ENTRIES.value or family.entries_dir,
         command=_COMMAND.value, base_entry=_BASE.value, description=_DESCRIPTION.value,
         data_dir=_DATA_DIR.value, latent_classifier_labels=_LABELS.value,
-        label_seeds=[int(s) for s in _LABEL_SEEDS.value], weights_dtype=_DTYPE.value)
+        label_seeds=[int(s) for s in _LABEL_SEEDS.value], latent_classifier=_CLASSIFIER.value,
+        weights_dtype=_DTYPE.value)
     size = sum(f.size for f in record.files.values())
     print(f"Wrote entry {record.name} ({size / 1e6:.2f} MB): {record.headline_metric} = "
           f"{record.headline.published:.4f}")

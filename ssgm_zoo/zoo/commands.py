@@ -172,8 +172,9 @@ def evaluate_entry(name, *, data_dir=None, source=None, revision=None):
         details = recorded["test_latent_classifier_error_rate"].details
         indices = data.balanced_labeled_indices(splits["train"][1], details["num_labeled"],
                                                 seed=details["label_seed"])
-        measured = evaluation.latent_classifier_error_rate(model, splits["train"], (x, y),
-                                                           indices)
+        measured = evaluation.latent_classifier_error_rate(
+            model, splits["train"], (x, y), indices,
+            classifier=details.get("latent_classifier", "logistic"))
         out["metrics"]["test_latent_classifier_error_rate"] = {
             "measured": measured, "recorded": recorded["test_latent_classifier_error_rate"].published}
         out["counts"]["test_latent_classifier_errors"] = int(round(measured * len(y)))

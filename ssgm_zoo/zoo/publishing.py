@@ -42,7 +42,8 @@ def _unit(spec, metric):
 
 def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_metrics=None,
                 hub=None, description="", data_dir=None, latent_classifier_labels=0,
-                label_seeds=(0, 1, 2, 3, 4), weights_dtype="float32"):
+                label_seeds=(0, 1, 2, 3, 4), latent_classifier="logistic",
+                weights_dtype="float32"):
     """Builds entry ``name`` from finished training runs.
 
     Args:
@@ -61,6 +62,9 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
             measure a classifier on its codes fit on this many labels
             (``test_latent_classifier_error_rate``, over ``label_seeds``).
         label_seeds: the label splits of that classifier.
+        latent_classifier: which classifier (a key of
+            ``evaluation.LATENT_CLASSIFIERS``: ``"logistic"`` or the
+            transductive ``"label_spreading"``).
         weights_dtype: ``"float16"`` ships the weights rounded to float16 (half
             the bytes). The published run's metrics are then measured again on
             the rounded weights, so the record describes the files it vouches
@@ -106,7 +110,7 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
 
         splits = data.load_splits(run_config["dataset"], data_dir=data_dir)
         metrics["test_latent_classifier_error_rate"] = evaluation.latent_classifier_metric(
-            model, splits, latent_classifier_labels, list(label_seeds))
+            model, splits, latent_classifier_labels, list(label_seeds), latent_classifier)
     if spec.headline_metric not in metrics:
         raise ValueError(f"The headline metric {spec.headline_metric} of {spec.title} is not "
                          f"measured (have {sorted(metrics)}); tools/make_entry.py adds it with "

@@ -58,6 +58,10 @@ def test_packed_results_unpack_and_make_entries(protocol, tmp_path, data_dir, mo
     assert [r.name for r in records] == ["m1-mnist", "m1m2-mnist-100", "m2-mnist-100"]
     m1m2 = registry.model_info("m1m2-mnist-100")
     assert m1m2.training.seeds == (0, 1) and m1m2.base_entry == "m1-mnist"
+    m1 = registry.model_info("m1-mnist").headline  # the paper's TSVM row: transductive
+    assert m1.details["latent_classifier"] == "label_spreading" and m1.num_runs == 5
+    from ssgm_zoo.models.kingma.family import results_table
+    assert "| M1 + label spreading (paper: M1+TSVM) (`m1-mnist`) |" in results_table(records)
     registry.clear_cache()
 
 
