@@ -1,0 +1,48 @@
+"""The training commands in docs/ (the pending GPU runs above all) parse.
+
+A GPU session runs them as written; an override the command line cannot
+express (``--config.model.init_std=None`` for a float field, say) would fail
+there, after the machine was started. Shell loops (``for V in "a" "b"; do``,
+``for A in elu relu; do``) are expanded with each of their values.
+"""
+
+import itertools
+import re
+import shlex
+
+import pytest
+from absl import flags
+from ml_collections import config_flags
+
+from tests.backends import REPO
+
+_LOOP = re.compile(r"for (\w+) in ([^;]+);")
+_TRAIN = re.compile(r"python tools/(?:train|benchmark)\.py ([^`\n;]*)")
+
+
+def _commands():
+    for doc in sorted((REPO / "docs").glob("*.md")):
+        for span in re.findall(r"`([^`]+)`|^    (.+)$", doc.read_text(), re.M):
+            span = span[0] or span[1]
+            loops = {name: re.findall(r'"([^"]*)"', values) if '"' in values else values.split()
+                     for name, values in _LOOP.findall(span)}
+            for values in itertools.product(*loops.values()):
+                text = span
+                for name, value in zip(loops, values):
+                    text = re.sub(r"\$\{?%s\}?" % name, value, text)
+                for match in _TRAIN.finditer(text):
+                    if text[:match.start()].endswith('--command="'):
+                        continue  # a record's command, quoted inside another
+                    args = [a for a in shlex.split(re.sub(r"\$\([^)]*\)", "x", match.group(1)))
+                            if a.startswith("--config")]
+                    if args and "$" not in " ".join(args):
+                        yield pytest.param(args, id=f"{doc.name}:{' '.join(args)[:120]}")
+
+
+@pytest.mark.parametrize("args", list(_commands()))
+def test_config_overrides_of_documented_commands_parse(args):
+    argv = ["train.py"] + [a.replace("zoo_configs/", f"{REPO}/zoo_configs/", 1) for a in args]
+    values = flags.FlagValues()
+    config_flags.DEFINE_config_file("config", flag_values=values, sys_argv=argv)
+    values(argv)
+    assert values.config is not None
