@@ -179,8 +179,9 @@ def round_weights(model, dtype="float16"):
     """Rounds every float32 variable of ``model`` to ``dtype``'s precision, in place.
 
     Single values (step counters) stay as they are, as ``cast_weights_file``
-    stores them. The model then holds exactly what a weights file stored in ``dtype`` gives
-    back, so metrics measured after this call are those of the stored file.
+    stores them. The model then holds exactly what a weights file stored in
+    ``dtype`` gives back, so metrics measured after this call are those of the
+    stored file.
 
     Raises:
         ValueError: a weight is too large for ``dtype`` (the message names it);
@@ -208,7 +209,8 @@ def cast_weights_file(src, dst, dtype="float16"):
 
     Groups, attributes and other arrays (integer seed states, and float32
     single values: step counters, which float16 would round or overflow) are
-    copied as they are. Keras casts the arrays back to its variables' dtype on loading.
+    copied as they are. Keras casts the arrays back to its variables' dtype on
+    loading.
 
     Raises:
         ValueError: an array holds values beyond ``dtype``'s range (named);

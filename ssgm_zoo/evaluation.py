@@ -75,11 +75,11 @@ def latent_classifier_error_rates(model, train, test, labeled_index_sets, *,
         raise ValueError(f"classifier must be one of {sorted(LATENT_CLASSIFIERS)}, "
                          f"got {classifier!r}.")
     x, y = train
-    train_codes, test_codes = model.features(x), model.features(test[0])
+    test_codes = model.features(test[0])
     errors = []
     if classifier == "label_spreading":
         spreading = LabelSpreading(**classifier_kwargs)
-        codes = np.concatenate([train_codes, test_codes])
+        codes = np.concatenate([model.features(x), test_codes])
         graph = spreading.neighbours(codes)
         for labeled_indices in labeled_index_sets:
             labeled_indices = np.asarray(labeled_indices)
@@ -89,10 +89,13 @@ def latent_classifier_error_rates(model, train, test, labeled_index_sets, *,
             errors.append(float(np.mean(predicted != test[1])))
         return errors
     num_classes = int(max(np.max(y), np.max(test[1]))) + 1
-    for labeled_indices in labeled_index_sets:
-        labeled_indices = np.asarray(labeled_indices)
+    index_sets = [np.asarray(indices) for indices in labeled_index_sets]
+    labeled = np.unique(np.concatenate(index_sets))  # only these training codes are needed
+    labeled_codes = model.features(x[labeled])
+    for labeled_indices in index_sets:
         clf = LatentLogisticRegression(**classifier_kwargs)
-        clf.fit(train_codes[labeled_indices], y[labeled_indices], num_classes=num_classes)
+        clf.fit(labeled_codes[np.searchsorted(labeled, labeled_indices)], y[labeled_indices],
+                num_classes=num_classes)
         errors.append(float(np.mean(clf.predict(test_codes) != test[1])))
     return errors
 

@@ -58,7 +58,7 @@ class _Codes:
 
 
 def test_the_entry_metric_records_the_classifier_it_used_and_refuses_unknown_ones():
-    from ssgm_zoo import evaluation
+    from ssgm_zoo import data, evaluation
 
     splits = {"train": moons(seed=0), "test": moons(seed=1)}
     spread, linear = (evaluation.latent_classifier_metric(_Codes(), splits, 4, [0, 1], name)
@@ -67,6 +67,11 @@ def test_the_entry_metric_records_the_classifier_it_used_and_refuses_unknown_one
     assert spread.details["classifier"] == evaluation.LATENT_CLASSIFIERS["label_spreading"]
     assert linear.details["latent_classifier"] == "logistic"
     assert spread.num_runs == 2 and spread.mean < 0.05 < linear.mean
+    for name, metric in (("label_spreading", spread), ("logistic", linear)):  # = one at a time
+        for seed, value in zip((0, 1), metric.per_run):
+            indices = data.balanced_labeled_indices(splits["train"][1], 4, seed=seed)
+            assert value == evaluation.latent_classifier_error_rate(
+                _Codes(), splits["train"], splits["test"], indices, classifier=name)
     with pytest.raises(ValueError, match="tsvm"):
         evaluation.latent_classifier_metric(_Codes(), splits, 4, [0], "tsvm")
 

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from ssgm_zoo import reproduce
+from ssgm_zoo.models.kingma.family import results_table
 from ssgm_zoo.zoo import registry
 from tests.backends import REPO
 
@@ -60,7 +61,6 @@ def test_packed_results_unpack_and_make_entries(protocol, tmp_path, data_dir, mo
     assert m1m2.training.seeds == (0, 1) and m1m2.base_entry == "m1-mnist"
     m1 = registry.model_info("m1-mnist").headline  # the paper's TSVM row: transductive
     assert m1.details["latent_classifier"] == "label_spreading" and m1.num_runs == 5
-    from ssgm_zoo.models.kingma.family import results_table
     assert "| M1 + label spreading (paper: M1+TSVM) (`m1-mnist`) |" in results_table(records)
     registry.clear_cache()
 
