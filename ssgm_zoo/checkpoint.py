@@ -157,9 +157,10 @@ def merge_weights(own_path, base_path, out_path, group):
 
 
 def _stays_float32(values):
-    """Whether a float32 array keeps float32 in a float16 file: single values.
+    """Whether an array is stored as it is in a float16 file: all but float32
+    arrays of more than one value.
 
-    They cost nothing, and the counters models keep as float32 scalars (steps
+    Single values cost nothing, and the counters models keep as float32 scalars (steps
     of a schedule, batches seen by an average) pass float16's 2,048, beyond
     which it skips integers, and its 65,504 within a GPU run's 180,000 steps.
     """

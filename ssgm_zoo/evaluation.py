@@ -100,6 +100,13 @@ def latent_classifier_error_rates(model, train, test, labeled_index_sets, *,
     return errors
 
 
+def _label_splits(labels, num_labeled, label_seeds):
+    """The labeled indices of each label seed (``data.balanced_labeled_indices``)."""
+    from ssgm_zoo import data
+
+    return [data.balanced_labeled_indices(labels, num_labeled, seed=seed) for seed in label_seeds]
+
+
 def metric_over_runs(values, published, *, split="test", unit, estimator=ESTIMATOR,
                      **details):
     """A ``Metric`` with the mean and sample std of ``values`` (one per run)."""
@@ -116,15 +123,9 @@ def latent_classifier_metric(model, splits, num_labeled, label_seeds, classifier
     classifier (``latent_classifier``, a key of ``LATENT_CLASSIFIERS``) and
     describes it (``classifier``), so the entry can be measured again with it.
     """
-    from ssgm_zoo import data
-
-    if classifier not in LATENT_CLASSIFIERS:
-        raise ValueError(f"classifier must be one of {sorted(LATENT_CLASSIFIERS)}, "
-                         f"got {classifier!r}.")
-    index_sets = [data.balanced_labeled_indices(splits["train"][1], num_labeled, seed=seed)
-                  for seed in label_seeds]
-    values = latent_classifier_error_rates(model, splits["train"], splits["test"], index_sets,
-                                           classifier=classifier)
+    values = latent_classifier_error_rates(
+        model, splits["train"], splits["test"],
+        _label_splits(splits["train"][1], num_labeled, label_seeds), classifier=classifier)
     return metric_over_runs(
         values, values[0], unit=METRIC_UNITS["latent_classifier_error_rate"],
         estimator="mean and sample standard deviation (ddof=1) over label splits",
@@ -164,11 +165,10 @@ def evaluate_checkpoints(paths, *, dataset, data_dir, latent_classifier_labels=0
             path = os.path.join(path, "model")
         model = checkpoint.load_model_dir(path)
         if latent_classifier_labels:
-            index_sets = [data.balanced_labeled_indices(splits["train"][1],
-                                                        latent_classifier_labels, seed=seed)
-                          for seed in label_seeds]
-            errors = latent_classifier_error_rates(model, splits["train"], splits[split],
-                                                   index_sets, classifier=latent_classifier)
+            errors = latent_classifier_error_rates(
+                model, splits["train"], splits[split],
+                _label_splits(splits["train"][1], latent_classifier_labels, label_seeds),
+                classifier=latent_classifier)
             results += [{"checkpoint": path, "label_seed": seed, key: err}
                         for seed, err in zip(label_seeds, errors)]
         elif model.can_classify:

@@ -18,6 +18,7 @@ import os
 from absl import app, flags
 
 import ssgm_zoo
+from ssgm_zoo.evaluation import LATENT_CLASSIFIERS
 
 _CHECKPOINTS = flags.DEFINE_list("checkpoints", None, "Model directories (or run directories).")
 _DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"),
@@ -26,7 +27,7 @@ _DATASET = flags.DEFINE_string("dataset", "mnist", "Dataset of the test split.")
 _LABELS = flags.DEFINE_integer("latent_classifier_labels", 0,
                                "Fit a classifier on the latent features of this many labels.")
 _LABEL_SEEDS = flags.DEFINE_list("label_seeds", ["0"], "Seeds of the labeled splits.")
-_CLASSIFIER = flags.DEFINE_enum("latent_classifier", "logistic", ["logistic", "label_spreading"],
+_CLASSIFIER = flags.DEFINE_enum("latent_classifier", "logistic", list(LATENT_CLASSIFIERS),
                                 "Classifier on the latent codes: logistic regression on the "
                                 "labeled codes, or transductive label spreading.")
 _SPLIT = flags.DEFINE_enum("split", "test", ["test", "validation"],

@@ -15,6 +15,8 @@ import os
 
 from absl import app, flags
 
+from ssgm_zoo.evaluation import LATENT_CLASSIFIERS
+
 _NAME = flags.DEFINE_string("name", None, "Entry name.")
 _RUNS = flags.DEFINE_list("runs", None, "Run directories of tools/train.py.")
 _COMMAND = flags.DEFINE_string("command", None, "The training command, {seed} for the seed.")
@@ -26,7 +28,7 @@ _LABELS = flags.DEFINE_integer("latent_classifier_labels", 0,
                                "Labels for a classifier on the model's latent features.")
 _LABEL_SEEDS = flags.DEFINE_list("label_seeds", ["0", "1", "2", "3", "4"],
                                  "Label splits of that classifier.")
-_CLASSIFIER = flags.DEFINE_enum("latent_classifier", "logistic", ["logistic", "label_spreading"],
+_CLASSIFIER = flags.DEFINE_enum("latent_classifier", "logistic", list(LATENT_CLASSIFIERS),
                                 "That classifier: logistic regression on the labeled codes, or "
                                 "label spreading over every training and test code.")
 _DTYPE = flags.DEFINE_enum("weights_dtype", "float32", ["float32", "float16"],
