@@ -4,7 +4,8 @@ A config file ``zoo_configs/<family>/<name>.py`` defines ``get_config(arg)``
 returning an ``ml_collections.ConfigDict`` that starts from ``base_config``
 (or a family's own starting point built on it) and overrides what differs, so
 each default lives in one place. ``tools/train.py`` takes
-``--config=path.py:arg`` and ``--config.a.b=value`` overrides.
+``--config=path.py:arg`` and ``--config.a.b=value`` overrides; ``parse_flags`` lets such an override be
+``None`` whatever the field's type.
 """
 
 import importlib.util
@@ -12,7 +13,8 @@ import os
 
 import ml_collections
 
-__all__ = ["base_config", "parse_arg", "load_config_file", "ConfigFileError"]
+__all__ = ["base_config", "parse_arg", "load_config_file", "parse_flags", "parse_flags_with_usage",
+           "ConfigFileError"]
 
 
 class ConfigFileError(ValueError):
@@ -90,3 +92,74 @@ def load_config_file(spec):
             "name in zoo_configs/<family>/. Run directories trained with an old config resume "
             "with the new one.") from error
     return module.get_config(arg) if arg else module.get_config()
+
+
+def parse_flags(argv, flag_values=None, name="config"):
+    """Parses command-line flags as absl does, and also takes ``--config.a.b=None``.
+
+    ml_collections parses an override with the type of the field's default,
+    so a float field cannot be set to None from the command line
+    (``could not convert string to float: 'None'``), although a config file
+    can set it. This takes such overrides out of ``argv``, parses the rest,
+    then sets those fields to None in the parsed config. A tool gives
+    ``parse_flags_with_usage`` to ``absl.app.run(main, flags_parser=...)``.
+
+    Args:
+        argv: the command line, program name first.
+        flag_values: the ``absl.flags.FlagValues`` to parse into (default
+            ``absl.flags.FLAGS``); it defines the config flag ``name``.
+        name: the name of the config flag.
+
+    Returns:
+        The arguments absl left unparsed, program name first.
+
+    Raises:
+        absl.flags.IllegalFlagValueError: an override names a field the config
+            does not have.
+    """
+    from absl import flags
+
+    flag_values = flags.FLAGS if flag_values is None else flag_values
+    prefix = f"--{name}."
+    nones, rest = [], []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if key.startswith(prefix) and sep and value == "None":
+            nones.append(key[len(prefix):])
+        else:
+            rest.append(arg)
+    try:
+        remaining = flag_values(rest)
+    except (AttributeError, KeyError) as error:  # ml_collections' for an unknown field
+        detail = str(error.args[0] if error.args else error).strip("'\"")
+        raise flags.IllegalFlagValueError(
+            f"A {prefix}* override names a field the config does not have ({detail}); "
+            "overrides given: "
+            + " ".join(a for a in argv if a.startswith(prefix))) from error
+    config = flag_values[name].value
+    for path in nones:
+        *parents, field = path.split(".")
+        node = config
+        for part in parents + [field]:
+            if not isinstance(node, ml_collections.ConfigDict) or part not in node:
+                raise flags.IllegalFlagValueError(
+                    f"{prefix}{path}=None: the config has no field {part!r} there.")
+            if part != field:
+                node = node[part]
+        node[field] = None
+    return remaining
+
+
+def parse_flags_with_usage(argv):
+    """``parse_flags`` on ``absl.flags.FLAGS`` for ``absl.app.run``: a parsing
+    error is printed as absl prints its own, and the program exits with 1."""
+    import sys
+
+    from absl import flags
+
+    try:
+        return parse_flags(argv)
+    except flags.Error as error:
+        sys.stderr.write(f"FATAL Flags parsing error: {error}\n"
+                         "Pass --helpshort or --helpfull to see help on flags.\n")
+        sys.exit(1)

@@ -1,8 +1,9 @@
 """The training commands in docs/ (the pending GPU runs above all) parse.
 
-A GPU session runs them as written; an override the command line cannot
-express (``--config.model.init_std=None`` for a float field, say) would fail
-there, after the machine was started. Shell loops (``for V in "a" "b"; do``,
+A GPU session runs them as written; an override the tools cannot parse
+(a misspelt field, a value of the wrong type) would fail there, after the
+machine was started. They are parsed as the tools parse them
+(``ssgm_zoo.config.parse_flags``). Shell loops (``for V in "a" "b"; do``,
 ``for A in elu relu; do``) are expanded with each of their values.
 """
 
@@ -14,6 +15,7 @@ import pytest
 from absl import flags
 from ml_collections import config_flags
 
+from ssgm_zoo.config import parse_flags
 from tests.backends import REPO
 
 _LOOP = re.compile(r"for (\w+) in ([^;]+);")
@@ -44,5 +46,5 @@ def test_config_overrides_of_documented_commands_parse(args):
     argv = ["train.py"] + [a.replace("zoo_configs/", f"{REPO}/zoo_configs/", 1) for a in args]
     values = flags.FlagValues()
     config_flags.DEFINE_config_file("config", flag_values=values, sys_argv=argv)
-    values(argv)
+    parse_flags(argv, flag_values=values)
     assert values.config is not None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ssgm_zoo import benchmark, evaluation
-from ssgm_zoo.config import ConfigFileError, load_config_file, parse_arg
+from ssgm_zoo.config import ConfigFileError, load_config_file, parse_arg, parse_flags
 from ssgm_zoo.latent_classifier import LatentLogisticRegression
 from tests.backends import REPO
 
@@ -47,6 +47,40 @@ def test_a_config_of_version_0_1_says_where_configs_moved(tmp_path):
                    "def get_config(arg=''):\n    return base_config('m2', 'm2-mnist-100')\n")
     with pytest.raises(ConfigFileError, match="zoo_configs/<family>/"):
         load_config_file(f"{old}:100")
+
+
+def _parse_config_flags(tmp_path, *overrides):
+    from absl import flags
+    from ml_collections import config_flags
+
+    path = tmp_path / "typed.py"
+    path.write_text("import ml_collections\n"
+                    "def get_config():\n"
+                    "    return ml_collections.ConfigDict({'model': {'std': 1e-3, 'units': 8},\n"
+                    "                                      'name': 'x'})\n")
+    argv = ["train.py", f"--config={path}", *overrides]
+    values = flags.FlagValues()
+    config_flags.DEFINE_config_file("config", flag_values=values, sys_argv=argv)
+    remaining = parse_flags(argv, flag_values=values)
+    return values.config, remaining
+
+
+def test_config_overrides_may_set_a_typed_field_to_none(tmp_path):
+    from absl import flags
+
+    config, remaining = _parse_config_flags(
+        tmp_path, "--config.model.std=None", "--config.model.units=16", "--config.name=None")
+    assert (config.model.std, config.model.units, config.name) == (None, 16, None)
+    assert remaining == ["train.py"]
+    config, _ = _parse_config_flags(tmp_path, "--config.model.std=0.5")
+    assert config.model.std == 0.5
+    with pytest.raises(flags.IllegalFlagValueError, match="could not convert"):
+        _parse_config_flags(tmp_path, "--config.model.std=none")  # only None means None
+    for wrong in ("--config.model.nope=None", "--config.model.nope=3"):
+        with pytest.raises(flags.IllegalFlagValueError, match=f"(nope).*{wrong}"):
+            _parse_config_flags(tmp_path, wrong)
+    with pytest.raises(flags.IllegalFlagValueError, match="model.units.deeper"):
+        _parse_config_flags(tmp_path, "--config.model.units.deeper=None")
 
 
 def test_benchmark_reports_throughput_after_a_warm_up_epoch(data_dir):

@@ -18,6 +18,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 import ssgm_zoo
+from ssgm_zoo import config as config_lib
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Experiment config file[:arg].")
 _DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"), "Data folder.")
@@ -60,4 +61,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=config_lib.parse_flags_with_usage)

@@ -15,6 +15,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 import ssgm_zoo
+from ssgm_zoo import config as config_lib
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Experiment config file[:arg].")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (resumed if it has checkpoints).")
@@ -56,4 +57,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=config_lib.parse_flags_with_usage)

@@ -131,25 +131,28 @@ def test_authors_init_starts_q_with_unit_variance_and_draws_hidden_biases():
         M2(hidden_units=(4,), latent_dim=2, init_std=None, authors_init=True)
 
 
-def test_the_command_line_turns_the_authors_start_off_with_init_std_0():
-    """``--config.model.init_std=None`` cannot parse (a float field), so 0 means None."""
+def test_the_command_line_turns_the_authors_start_off_with_init_std_none():
+    """``--config.model.init_std=None`` (a float field) parses and means Glorot;
+    0 is refused, not taken for None."""
     from absl import flags
     from ml_collections import config_flags
 
+    from ssgm_zoo.config import parse_flags
     from ssgm_zoo.models.kingma.builders import model_arguments
     from tests.backends import REPO
 
     argv = ["train.py", f"--config={REPO}/zoo_configs/kingma/m2_mnist.py:100",
-            "--config.model.init_std=0", "--config.model.authors_init=False"]
+            "--config.model.init_std=None", "--config.model.authors_init=False"]
     values = flags.FlagValues()
     config_flags.DEFINE_config_file("config", flag_values=values, sys_argv=argv)
-    values(argv)
+    parse_flags(argv, flag_values=values)
     config = values.config.to_dict()
     assert model_arguments(config)["init_std"] is None
-    assert model_arguments({"model": {"init_std": 0.001}})["init_std"] == 0.001
     model = M2(**{**model_arguments(config), "hidden_units": (4,), "latent_dim": 2}, seed=0)
     kernel = ops.convert_to_numpy(model.encoder.mean.kernel)
     assert model.init_std is None and kernel.std() > 0.05  # Glorot, not N(0, 1e-3^2)
+    with pytest.raises(ValueError, match="init_std must be positive, or None"):
+        M2(hidden_units=(4,), latent_dim=2, init_std=0.0, authors_init=False, seed=0)
 
 
 def test_per_example_decoder_variance_follows_the_decoder_and_round_trips():

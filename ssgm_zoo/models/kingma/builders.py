@@ -16,16 +16,9 @@ __all__ = ["build_m1", "build_m2", "build_m1m2", "resolve_m1", "model_arguments"
 
 
 def model_arguments(config):
-    """The model's constructor arguments from ``config["model"]``.
-
-    ``init_std`` 0 means None (Glorot-uniform): a config file can say None,
-    but the command line cannot set a float field to None
-    (``--config.model.init_std=0`` does it).
-    """
-    args = dict(config["model"])
-    if args.get("init_std") is not None and float(args["init_std"]) == 0:
-        args["init_std"] = None
-    return args
+    """The model's constructor arguments from ``config["model"]``
+    (``init_std`` None, Glorot-uniform, is ``--config.model.init_std=None``)."""
+    return dict(config["model"])
 
 
 def _streams(data, labeled=True):

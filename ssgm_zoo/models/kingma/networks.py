@@ -53,6 +53,9 @@ class MLP(keras.layers.Layer):
         self.activation = activation
         self.output_dim = output_dim
         self.init_std = None if init_std is None else float(init_std)
+        if self.init_std is not None and not self.init_std > 0:
+            raise ValueError(f"init_std must be positive, or None for Glorot-uniform weights; "
+                             f"got {init_std}.")
         self.hidden_bias_std = float(hidden_bias_std or 0.0)
         self.seed = seed
         self.hidden = []
