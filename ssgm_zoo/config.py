@@ -10,11 +10,12 @@ each default lives in one place. ``tools/train.py`` takes
 
 import importlib.util
 import os
+import shlex
 
 import ml_collections
 
 __all__ = ["base_config", "parse_arg", "load_config_file", "parse_flags", "parse_flags_with_usage",
-           "ConfigFileError"]
+           "config_from_command", "ConfigFileError"]
 
 
 class ConfigFileError(ValueError):
@@ -163,3 +164,41 @@ def parse_flags_with_usage(argv):
         sys.stderr.write(f"FATAL Flags parsing error: {error}\n"
                          "Pass --helpshort or --helpfull to see help on flags.\n")
         sys.exit(1)
+
+
+def config_from_command(command, root="."):
+    """The config a ``tools/train.py`` command line trains with.
+
+    Its ``--config=FILE[:ARG]``, ``--config.a.b=value`` overrides and
+    ``--seed=N`` are parsed as ``tools/train.py`` parses them (``None``
+    included); other flags are ignored. A relative config path is taken from
+    ``root`` (the repository, where ``zoo_configs/`` is).
+
+    Example:
+    >>> config_from_command("python tools/train.py --config=zoo_configs/a.py:100 "
+    ...                     "--config.train.epochs=5 --seed=2")  # doctest: +SKIP
+
+    Raises:
+        ValueError: the command has no ``--config=``, or ``{seed}`` is left in it.
+        absl.flags.Error: an override does not parse.
+    """
+    from absl import flags
+    from ml_collections import config_flags
+
+    if "{seed}" in command:
+        raise ValueError("Put a seed in the command's {seed} before parsing it.")
+    args = shlex.split(command)
+    files = [a.split("=", 1)[1] for a in args if a.startswith("--config=")]
+    if len(files) != 1:
+        raise ValueError(f"The command needs one --config=FILE[:ARG]: {command}")
+    path = files[0] if os.path.isabs(files[0]) else os.path.join(root, files[0])
+    argv = (["train.py", f"--config={path}"]
+            + [a for a in args if a.startswith("--config.")])
+    values = flags.FlagValues()
+    config_flags.DEFINE_config_file("config", flag_values=values, sys_argv=argv)
+    parse_flags(argv, flag_values=values)
+    config = values.config
+    seeds = [a.split("=", 1)[1] for a in args if a.startswith("--seed=")]
+    if seeds:
+        config.seed = int(seeds[-1])
+    return config

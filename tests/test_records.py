@@ -37,3 +37,41 @@ def test_malformed_records_name_their_problem(shipped, change, message):
     change(data)
     with pytest.raises(RegistryError, match=message):
         EntryRecord.from_dict(data)
+
+
+@pytest.mark.parametrize("name", sorted(registry.records()))
+def test_every_shipped_records_command_gives_the_config_its_run_recorded(name):
+    """A default changed after an entry was made must be restated in its command."""
+    from ssgm_zoo.zoo.publishing import command_differences
+    from tests.backends import REPO
+
+    assert command_differences(registry.model_info(name), root=REPO) == {}
+
+
+def test_amending_a_command_checks_it_and_rewrites_the_card(tmp_path):
+    import json
+    import shutil
+
+    from ssgm_zoo import files
+    from ssgm_zoo.zoo.publishing import amend_command
+    from tests.backends import REPO
+
+    record = registry.model_info("m1m2-mnist-100")
+    source = registry.record_path(record.name)
+    shutil.copy(source, tmp_path / source.name)
+    shutil.copytree(source.parent / record.name, tmp_path / record.name)
+    weights = files.sha256_file(tmp_path / record.name / "model.weights.h5")
+    command = record.training.command
+    wrong = command + " --config.model.latent_dim=20"
+    with pytest.raises(ValueError, match="model.latent_dim recorded 50, command gives 20"):
+        amend_command(record.name, wrong, tmp_path, root=REPO)
+    assert json.loads((tmp_path / source.name).read_text()) == record.to_dict()  # untouched
+    right = command + (" --config.model.init_std=None --config.model.authors_init=False "
+                       "--config.train.optimizer.bias_correction=True")
+    amended = amend_command(record.name, right, tmp_path, root=REPO)
+    card = tmp_path / record.name / "README.md"
+    assert amended.training.command == right and right in card.read_text()
+    assert amended.files["README.md"].sha256 == files.sha256_file(card)
+    assert json.loads((tmp_path / source.name).read_text()) == amended.to_dict()
+    assert files.sha256_file(tmp_path / record.name / "model.weights.h5") == weights
+    assert amended.replace(training=record.training, files=record.files) == record

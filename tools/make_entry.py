@@ -8,6 +8,10 @@ write elsewhere). For a model with latent features, ``--latent_classifier_labels
 also measures a classifier on its codes over ``--label_seeds``
 (``--latent_classifier=label_spreading`` for the transductive one).
 ``--weights_dtype=float16`` stores the weights at half the size.
+
+``--amend_command`` replaces an existing entry's training command (record and
+model card) without ``--runs``: for when a config default changed after the
+entry was made. The new command must give every field the run recorded.
 """
 
 import json
@@ -36,14 +40,29 @@ _DTYPE = flags.DEFINE_enum("weights_dtype", "float32", ["float32", "float16"],
                            "published metrics are measured again on the rounded weights).")
 _ENTRIES = flags.DEFINE_string("entries", None,
                                "Folder for the record and entry files (default: the family's).")
-flags.mark_flags_as_required(["name", "runs", "command"])
+_AMEND = flags.DEFINE_bool("amend_command", False,
+                            "Only replace entry --name's command by --command (no --runs).")
+flags.mark_flags_as_required(["name", "command"])
 
 
 def main(argv):
     del argv
     from ssgm_zoo import families
-    from ssgm_zoo.zoo import publishing
+    from ssgm_zoo.zoo import publishing, registry
 
+    if _AMEND.value:
+        if _RUNS.value:
+            raise app.UsageError("--amend_command changes a record; it takes no --runs.")
+        record = registry.model_info(_NAME.value)
+        entries_dir = _ENTRIES.value or families.get(record.family).entries_dir
+        try:
+            publishing.amend_command(_NAME.value, _COMMAND.value, entries_dir)
+        except (ValueError, FileNotFoundError) as error:
+            raise SystemExit(f"make_entry: {error}") from None
+        print(f"Amended the command of entry {_NAME.value}.")
+        return
+    if not _RUNS.value:
+        raise app.UsageError("--runs is required (the run directories of tools/train.py).")
     with open(os.path.join(_RUNS.value[0], "run_config.json")) as f:
         family, _ = families.resolve(json.load(f))
     record = publishing.build_entry(

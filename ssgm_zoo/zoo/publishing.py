@@ -18,7 +18,8 @@ from ssgm_zoo.evaluation import METRIC_UNITS, metric_over_runs
 from ssgm_zoo.zoo import registry
 from ssgm_zoo.zoo.records import EntryRecord, FileInfo, HubRef, Metric, Training
 
-__all__ = ["build_entry", "write_record", "file_table", "model_card", "publish_entries"]
+__all__ = ["build_entry", "write_record", "file_table", "model_card", "publish_entries",
+           "command_differences", "amend_command"]
 
 INDICES_FILE = "labeled_indices.json"
 
@@ -214,6 +215,78 @@ def write_record(record, entries_dir):
     files.atomic_write_json(path, record.to_dict())
     registry.clear_cache()
     return path
+
+
+# Fields that name things and change nothing a run computes.
+_NAMING_FIELDS = ("entry",)
+
+
+def _flat(tree, prefix=""):
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def command_differences(record, command=None, root="."):
+    """Where the config ``command`` trains with differs from the record's.
+
+    ``command`` (default the record's own, with ``{seed}`` the published seed)
+    is parsed as ``tools/train.py`` parses it; the result is compared, field
+    by field, with the config the published run recorded (``label_seed`` -1
+    meaning the seed; the entry's name not compared). A default changed since
+    the run, and not restated in the command, shows here.
+
+    Returns:
+        ``{field: (recorded value, value the command gives)}``, empty when the
+        command reproduces every recorded field. Fields added to the configs
+        after the run are not in the record and cannot be compared.
+    """
+    from ssgm_zoo.config import config_from_command
+
+    t = record.training
+    command = (command or t.command).replace("{seed}", str(t.published_seed))
+    ours, recorded = config_from_command(command, root=root).to_dict(), dict(t.config)
+    for config in (ours, recorded):
+        if config.get("label_seed", -1) < 0:
+            config["label_seed"] = config.get("seed")
+    ours, recorded = _flat(ours), _flat(recorded)
+    return {key: (value, ours.get(key, "<absent>")) for key, value in recorded.items()
+            if key not in _NAMING_FIELDS and ours.get(key, "<absent>") != value}
+
+
+def amend_command(name, command, entries_dir, root="."):
+    """Replaces entry ``name``'s training command (record and model card).
+
+    For when a config default changed after the entry was made: the new command
+    states what the run used. It is refused unless it gives every field the
+    published run recorded (``command_differences``). The weights and every
+    other file stay as they are.
+
+    Returns:
+        The amended record.
+    """
+    entries_dir = pathlib.Path(entries_dir)
+    path = entries_dir / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"No record {path}.")
+    record = EntryRecord.from_dict(_read_json(path), name=name)
+    differences = command_differences(record, command, root=root)
+    if differences:
+        raise ValueError(f"{name}: the command does not give the config the run recorded: "
+                         + "; ".join(f"{k} recorded {a!r}, command gives {b!r}"
+                                     for k, (a, b) in sorted(differences.items())))
+    record = record.replace(training=dataclasses.replace(record.training, command=command))
+    card = entries_dir / name / "README.md"
+    with files.atomic_write(card) as f:
+        f.write(model_card(record))
+    record = record.replace(files={**record.files, "README.md": FileInfo(
+        sha256=files.sha256_file(card), size=card.stat().st_size)})
+    write_record(record, entries_dir)
+    return record
 
 
 def _fmt(metric_name, value):
