@@ -4,8 +4,8 @@ A config file ``zoo_configs/<family>/<name>.py`` defines ``get_config(arg)``
 returning an ``ml_collections.ConfigDict`` that starts from ``base_config``
 (or a family's own starting point built on it) and overrides what differs, so
 each default lives in one place. ``tools/train.py`` takes
-``--config=path.py:arg`` and ``--config.a.b=value`` overrides; ``parse_flags`` lets such an override be
-``None`` whatever the field's type.
+``--config=path.py:arg`` and ``--config.a.b=value`` overrides; ``parse_flags``
+lets such an override be ``None`` whatever the field's type.
 """
 
 import importlib.util
