@@ -298,7 +298,7 @@ def run_protocol_entry_test(run, repo):
     record = registry.model_info(run.name)
     config = load_config_file(pathlib.Path(repo) / run.config)
     assert config.entry == run.name and record.model_name == config.model_name
-    assert record.num_labeled == config.num_labeled
+    assert (record.num_labeled or 0) == config.num_labeled  # None: trained without labels
     assert record.training.config["model"] == json.loads(config.model.to_json())
     assert run.config in record.training.command
     assert record.weights_dtype == run.entry.get("weights_dtype", "float32")

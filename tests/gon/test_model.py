@@ -109,6 +109,21 @@ def test_latent_statistics_are_the_debiased_moving_mean_and_second_moment():
     np.testing.assert_allclose(np.cov(draws.T), got_cov, atol=0.05 * np.abs(got_cov).max())
 
 
+def test_sampling_survives_latent_statistics_rounded_to_float16():
+    """A float16 entry's rounded second moment leaves its covariance slightly indefinite;
+    samples still follow it (a Cholesky factor refused it: gon-mnist, 2026-12-06)."""
+    model = GON(latent_dim=4, filters=2)
+    z = RNG.normal(size=(64, 4)) @ np.diag([1.0, 0.5, 0.1, 0.0]) + 3.0  # rank 3, far from 0
+    model._track_latents(ops.convert_to_tensor(z.astype("float32")))
+    for weight in (model.latent_mean, model.latent_moment):
+        weight.assign(np_(weight).astype("float16").astype("float32"))
+    _, cov = model.latent_distribution()
+    assert np.linalg.eigvalsh(cov).min() < 0  # what the entry's statistics look like
+    draws = model.sample_latents(20_000, seed=0)
+    assert np.all(np.isfinite(draws))
+    np.testing.assert_allclose(np.cov(draws.T), cov, atol=0.05 * np.abs(cov).max())
+
+
 def test_bad_options_are_named():
     with pytest.raises(ValueError, match="activation 'swish'"):
         GON(activation="swish")

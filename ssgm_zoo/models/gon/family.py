@@ -72,6 +72,9 @@ def protocol(seeds=None, labels=None):
     if labels:
         raise ValueError("The GON family trains without labels; --labels does not apply.")
     seeds = tuple(seeds or SEEDS)
+    # float16 weights: 0.77 MB instead of 1.51 for the conv GON at latent size 256 (the
+    # repository's 25 MB budget); the published metrics are measured on the rounded weights.
+    half = {"weights_dtype": "float16"}
     runs = []
     for dataset in DATASET_NAMES:
         for latent in LATENT_SIZES:
@@ -79,7 +82,7 @@ def protocol(seeds=None, labels=None):
             entry = ({"description": f"Gradient origin network on {DATASET_NAMES[dataset]} "
                                      f"(latent size {latent}): encodes an image with one "
                                      "gradient step from the origin, reconstructs and samples "
-                                     "32x32 images."}
+                                     "32x32 images.", **half}
                      if latent == ENTRY_LATENT else None)
             runs.append(families.ProtocolRun(
                 name=name, config=f"zoo_configs/gon/gon.py:{dataset},{latent}", seeds=seeds,
@@ -87,11 +90,11 @@ def protocol(seeds=None, labels=None):
     runs.append(families.ProtocolRun(
         name="variational-gon-mnist", config="zoo_configs/gon/variational_gon.py:mnist",
         seeds=seeds, entry={"description": "Variational gradient origin network on MNIST: "
-                                           "samples 32x32 digits from N(0, I)."}))
+                                           "samples 32x32 digits from N(0, I).", **half}))
     runs.append(families.ProtocolRun(
         name="implicit-gon-mnist", config="zoo_configs/gon/implicit_gon.py:mnist",
         seeds=seeds, entry={"description": "Implicit gradient origin network (a SIREN) on "
-                                           "MNIST: renders digits at any resolution."}))
+                                           "MNIST: renders digits at any resolution.", **half}))
     return runs
 
 
