@@ -75,3 +75,15 @@ def test_amending_a_command_checks_it_and_rewrites_the_card(tmp_path):
     assert json.loads((tmp_path / source.name).read_text()) == amended.to_dict()
     assert files.sha256_file(tmp_path / record.name / "model.weights.h5") == weights
     assert amended.replace(training=record.training, files=record.files) == record
+
+
+@pytest.mark.parametrize("name", sorted(registry.records()))
+def test_every_shipped_model_card_is_the_one_its_record_writes(name):
+    """A change to the card's layout or number formats is followed by rewriting the
+    shipped cards (``publishing.amend_command`` with the same command does it)."""
+    from ssgm_zoo import families
+    from ssgm_zoo.zoo.publishing import model_card
+
+    record = registry.model_info(name)
+    card = families.get(record.family).entries_dir / name / "README.md"
+    assert card.read_text() == model_card(record)

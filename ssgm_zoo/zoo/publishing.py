@@ -294,6 +294,8 @@ def _fmt(metric_name, value):
         return "-"
     if "error_rate" in metric_name:
         return f"{100 * value:.2f}%"
+    if 0 < abs(value) < 0.1:  # a per-pixel error, say: three significant digits, not 0.00
+        return f"{value:.3g}"
     return f"{value:.2f}"
 
 

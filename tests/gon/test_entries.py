@@ -43,3 +43,10 @@ def test_loaded_entry_reproduces_its_recorded_reconstruction_error(name, data_di
     images = np.asarray(model.sample(8, seed=0))
     assert images.shape == (8, model.resolution, model.resolution, model.channels)
     assert np.all((images >= 0) & (images <= 1)) and images.std() > 0.05
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_model_card_shows_the_per_pixel_error_in_significant_digits(name):
+    record = registry.model_info(name)
+    card = (REPO / "ssgm_zoo" / "models" / "gon" / "entries" / name / "README.md").read_text()
+    assert f"| test_pixel_mse | {record.metrics['test_pixel_mse'].published:.3g} |" in card
