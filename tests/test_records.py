@@ -87,3 +87,26 @@ def test_every_shipped_model_card_is_the_one_its_record_writes(name):
     record = registry.model_info(name)
     card = families.get(record.family).entries_dir / name / "README.md"
     assert card.read_text() == model_card(record)
+
+
+def test_make_entry_amend_command_refuses_a_wrong_command_with_a_message(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.backends import REPO
+
+    record = registry.model_info("m1m2-mnist-100")
+    source = registry.record_path(record.name)
+    shutil.copy(source, tmp_path / source.name)
+    shutil.copytree(source.parent / record.name, tmp_path / record.name)
+    before = (tmp_path / source.name).read_bytes()
+    result = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "make_entry.py"), "--amend_command",
+         f"--name={record.name}", f"--entries={tmp_path}",
+         f"--command={record.training.command} --config.model.latent_dim=20"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert result.returncode == 1
+    assert "make_entry: m1m2-mnist-100: the command does not give the config" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / source.name).read_bytes() == before

@@ -21,6 +21,8 @@ from absl import app, flags
 
 from ssgm_zoo.evaluation import LATENT_CLASSIFIERS
 
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where zoo_configs/ is
+
 _NAME = flags.DEFINE_string("name", None, "Entry name.")
 _RUNS = flags.DEFINE_list("runs", None, "Run directories of tools/train.py.")
 _COMMAND = flags.DEFINE_string("command", None, "The training command, {seed} for the seed.")
@@ -53,12 +55,12 @@ def main(argv):
     if _AMEND.value:
         if _RUNS.value:
             raise app.UsageError("--amend_command changes a record; it takes no --runs.")
-        record = registry.model_info(_NAME.value)
-        entries_dir = _ENTRIES.value or families.get(record.family).entries_dir
         try:
-            publishing.amend_command(_NAME.value, _COMMAND.value, entries_dir)
-        except (ValueError, FileNotFoundError) as error:
-            raise SystemExit(f"make_entry: {error}") from None
+            entries_dir = _ENTRIES.value or families.get(
+                registry.model_info(_NAME.value).family).entries_dir
+            publishing.amend_command(_NAME.value, _COMMAND.value, entries_dir, root=_REPO)
+        except (ValueError, OSError, flags.Error, registry.UnknownEntryError) as error:
+            raise SystemExit(f"make_entry: {error.args[0] if error.args else error}") from None
         print(f"Amended the command of entry {_NAME.value}.")
         return
     if not _RUNS.value:
