@@ -46,3 +46,13 @@ def test_paper_numbers_come_from_the_family_not_the_records():
 @pytest.mark.parametrize("name", SHIPPED)
 def test_loaded_entry_reproduces_its_recorded_metric_on_a_test_slice(name, data_dir):
     testing.run_entry_test(name, data_dir)
+
+
+def test_the_protocol_publishes_m2_only_at_100_labels_and_in_float16():
+    """The repository's 25 MB: M2 on pixels is 2.6 MB an entry even in float16."""
+    from ssgm_zoo.models.kingma import family
+
+    m2 = {r.name: r.entry for r in family.protocol() if r.name.startswith("m2-")}
+    assert m2["m2-mnist-100"]["weights_dtype"] == "float16"
+    assert registry.model_info("m2-mnist-100").weights_dtype == "float16"
+    assert all(m2[f"m2-mnist-{n}"] is None for n in (600, 1000, 3000))
