@@ -138,7 +138,6 @@ def test_the_command_line_turns_the_authors_start_off_with_init_std_none():
     from ml_collections import config_flags
 
     from ssgm_zoo.config import parse_flags
-    from ssgm_zoo.models.kingma.builders import model_arguments
     from tests.backends import REPO
 
     argv = ["train.py", f"--config={REPO}/zoo_configs/kingma/m2_mnist.py:100",
@@ -147,8 +146,8 @@ def test_the_command_line_turns_the_authors_start_off_with_init_std_none():
     config_flags.DEFINE_config_file("config", flag_values=values, sys_argv=argv)
     parse_flags(argv, flag_values=values)
     config = values.config.to_dict()
-    assert model_arguments(config)["init_std"] is None
-    model = M2(**{**model_arguments(config), "hidden_units": (4,), "latent_dim": 2}, seed=0)
+    assert config["model"]["init_std"] is None
+    model = M2(**{**config["model"], "hidden_units": (4,), "latent_dim": 2}, seed=0)
     kernel = ops.convert_to_numpy(model.encoder.mean.kernel)
     assert model.init_std is None and kernel.std() > 0.05  # Glorot, not N(0, 1e-3^2)
     with pytest.raises(ValueError, match="init_std must be positive, or None"):

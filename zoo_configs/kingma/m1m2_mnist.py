@@ -29,8 +29,8 @@ def get_config(arg="100"):
     # The smoke run's few steps are too few to leave the authors' 1e-3 start: it
     # keeps Glorot-uniform and Keras's Adam.
     full = not smoke
-    # The authors' initialisation, N(0, 1e-3^2) with their biases (init_std=None,
-    # or 0 on the command line, gives Glorot-uniform), and their Adam without
+    # The authors' initialisation, N(0, 1e-3^2) with their biases (init_std=None
+    # gives Glorot-uniform), and their Adam without
     # bias correction: since 2026-12-06. On validation (N = 100, 2 seeds, 300
     # epochs) it starts slowest (14.1 % at epoch 50 against 11.6 %) and ends
     # lowest and falling fastest (5.04 % against 5.19 to 5.67 % for Glorot with

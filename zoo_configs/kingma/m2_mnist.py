@@ -30,8 +30,8 @@ def get_config(arg="100"):
     # The smoke run's 60 steps are too few to leave the authors' 1e-3 start: it
     # keeps Glorot-uniform, Keras's Adam and no KL schedule.
     full = not smoke
-    # The authors' initialisation, N(0, 1e-3^2) with their biases (init_std=None,
-    # or 0 on the command line, gives Glorot-uniform), and their Adam without
+    # The authors' initialisation, N(0, 1e-3^2) with their biases (init_std=None
+    # gives Glorot-uniform), and their Adam without
     # bias correction: the best of the four starts on validation after 20
     # epochs (docs/kingma2014.md).
     m.init_std = FieldReference(0.001 if full else None, field_type=float)

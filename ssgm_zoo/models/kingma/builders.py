@@ -12,13 +12,7 @@ from ssgm_zoo.models.kingma.m1 import M1
 from ssgm_zoo.models.kingma.m1m2 import M1M2
 from ssgm_zoo.models.kingma.m2 import M2
 
-__all__ = ["build_m1", "build_m2", "build_m1m2", "resolve_m1", "model_arguments"]
-
-
-def model_arguments(config):
-    """The model's constructor arguments from ``config["model"]``
-    (``init_std`` None, Glorot-uniform, is ``--config.model.init_std=None``)."""
-    return dict(config["model"])
+__all__ = ["build_m1", "build_m2", "build_m1m2", "resolve_m1"]
 
 
 def _streams(data, labeled=True):
@@ -37,11 +31,11 @@ def _m2_sizes(data):
 
 
 def build_m1(config, data):
-    return M1(**model_arguments(config), seed=int(config["seed"])), _streams(data, labeled=False)
+    return M1(**config["model"], seed=int(config["seed"])), _streams(data, labeled=False)
 
 
 def build_m2(config, data):
-    model = M2(**model_arguments(config), **_m2_sizes(data), seed=int(config["seed"]))
+    model = M2(**config["model"], **_m2_sizes(data), seed=int(config["seed"]))
     return model, _streams(data)
 
 
@@ -64,6 +58,5 @@ def build_m1m2(config, data):
     """M1+M2: loads the M1 of ``config.m1_checkpoint`` and keeps its active z1 dimensions."""
     m1 = resolve_m1(config["m1_checkpoint"])
     dims = m1.active_dimensions(data.splits["train"][0], threshold=config["active_threshold"])
-    model = M1M2(m1, dims, **model_arguments(config), **_m2_sizes(data),
-                 seed=int(config["seed"]))
+    model = M1M2(m1, dims, **config["model"], **_m2_sizes(data), seed=int(config["seed"]))
     return model, _streams(data)
