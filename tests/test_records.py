@@ -110,3 +110,67 @@ def test_make_entry_amend_command_refuses_a_wrong_command_with_a_message(tmp_pat
     assert "make_entry: m1m2-mnist-100: the command does not give the config" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / source.name).read_bytes() == before
+
+
+def _copy_entry(name, folder):
+    import shutil
+
+    record = registry.model_info(name)
+    source = registry.record_path(name)
+    shutil.copy(source, folder / source.name)
+    shutil.copytree(source.parent / name, folder / name)
+    return record
+
+
+def test_amending_a_latent_classifier_measures_the_shipped_weights_again(tmp_path, data_dir):
+    """Label spreading on label split 0 of the shipped M1 gives the error rate its
+    record publishes (the record's headline, measured again); the card follows."""
+    import json
+
+    from ssgm_zoo import files
+    from ssgm_zoo.zoo import loading
+    from ssgm_zoo.zoo.publishing import amend_latent_classifier, model_card
+
+    record = _copy_entry("m1-mnist", tmp_path)
+    old = record.metrics["test_latent_classifier_error_rate"]
+    assert old.details["latent_classifier"] == "label_spreading"
+    weights = files.sha256_file(tmp_path / record.name / "model.weights.h5")
+    amended = amend_latent_classifier(record.name, tmp_path, data_dir=data_dir, num_labeled=100,
+                                      label_seeds=[0], classifier="label_spreading",
+                                      description="Measured again.")
+    metric = amended.metrics["test_latent_classifier_error_rate"]
+    assert metric.per_run == pytest.approx(old.per_run[:1], abs=2e-4)  # 2 images
+    assert metric.num_runs == 1 and metric.details["label_seeds"] == [0]
+    card = tmp_path / record.name / "README.md"
+    assert card.read_text() == model_card(amended) and "Measured again." in card.read_text()
+    assert json.loads((tmp_path / f"{record.name}.json").read_text()) == amended.to_dict()
+    assert files.sha256_file(tmp_path / record.name / "model.weights.h5") == weights
+    loading.verify_files(tmp_path / record.name, amended)
+    assert amended.replace(metrics=record.metrics, description=record.description,
+                           files=record.files) == record
+
+
+def test_amending_a_latent_classifier_refuses_damaged_weights_and_models_without_codes(
+        tmp_path, data_dir):
+    from ssgm_zoo.zoo import loading
+    from ssgm_zoo.zoo.publishing import amend_latent_classifier
+
+    record = _copy_entry("m1-mnist", tmp_path)
+    weights = tmp_path / record.name / "model.weights.h5"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    before = (tmp_path / f"{record.name}.json").read_bytes()
+    card = (tmp_path / record.name / "README.md").read_bytes()
+    with pytest.raises(loading.IntegrityError, match="model.weights.h5 is modified"):
+        amend_latent_classifier(record.name, tmp_path, data_dir=data_dir, num_labeled=100,
+                                label_seeds=[0], classifier="logistic")
+    assert (tmp_path / f"{record.name}.json").read_bytes() == before
+    assert (tmp_path / record.name / "README.md").read_bytes() == card
+    cnn = _copy_entry("ssl-cnn-mnist-3000", tmp_path)
+    with pytest.raises(ValueError, match="ssl-cnn-mnist-3000: .* has no latent features"):
+        amend_latent_classifier(cnn.name, tmp_path, data_dir=data_dir, num_labeled=100,
+                                label_seeds=[0], classifier="logistic")
+    with pytest.raises(ValueError, match="Unknown latent classifier 'tsvm'"):
+        amend_latent_classifier(record.name, tmp_path, num_labeled=100, label_seeds=[0],
+                                classifier="tsvm")

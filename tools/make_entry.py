@@ -12,6 +12,15 @@ also measures a classifier on its codes over ``--label_seeds``
 ``--amend_command`` replaces an existing entry's training command (record and
 model card) without ``--runs``: for when a config default changed after the
 entry was made. The new command must give every field the run recorded.
+
+``--amend_latent_classifier`` measures an existing entry's latent classifier
+again on its shipped (sha256-checked) weights, with ``--latent_classifier``,
+``--latent_classifier_labels`` and ``--label_seeds``, and rewrites its record
+and model card (``--description`` replaces the card's paragraph):
+
+  python tools/make_entry.py --amend_latent_classifier --name=m1-mnist \
+      --latent_classifier=label_spreading --latent_classifier_labels=100 \
+      --data_dir=../shared/data --description="..."
 """
 
 import json
@@ -44,7 +53,11 @@ _ENTRIES = flags.DEFINE_string("entries", None,
                                "Folder for the record and entry files (default: the family's).")
 _AMEND = flags.DEFINE_bool("amend_command", False,
                             "Only replace entry --name's command by --command (no --runs).")
-flags.mark_flags_as_required(["name", "command"])
+_AMEND_CLASSIFIER = flags.DEFINE_bool(
+    "amend_latent_classifier", False,
+    "Only measure entry --name's latent classifier again (--latent_classifier, "
+    "--latent_classifier_labels, --label_seeds) on its shipped weights (no --runs).")
+flags.mark_flags_as_required(["name"])
 
 
 def main(argv):
@@ -52,17 +65,37 @@ def main(argv):
     from ssgm_zoo import families
     from ssgm_zoo.zoo import publishing, registry
 
-    if _AMEND.value:
+    if _AMEND.value and _AMEND_CLASSIFIER.value:
+        raise app.UsageError("Give --amend_command or --amend_latent_classifier, not both.")
+    if _AMEND.value or _AMEND_CLASSIFIER.value:
+        flag = "--amend_command" if _AMEND.value else "--amend_latent_classifier"
         if _RUNS.value:
-            raise app.UsageError("--amend_command changes a record; it takes no --runs.")
+            raise app.UsageError(f"{flag} changes a record; it takes no --runs.")
+        if _AMEND.value and not _COMMAND.value:
+            raise app.UsageError("--amend_command needs --command (the new command).")
+        if _AMEND_CLASSIFIER.value and not _LABELS.value:
+            raise app.UsageError("--amend_latent_classifier needs --latent_classifier_labels.")
         try:
             entries_dir = _ENTRIES.value or families.get(
                 registry.model_info(_NAME.value).family).entries_dir
-            publishing.amend_command(_NAME.value, _COMMAND.value, entries_dir, root=_REPO)
+            if _AMEND.value:
+                publishing.amend_command(_NAME.value, _COMMAND.value, entries_dir, root=_REPO)
+                print(f"Amended the command of entry {_NAME.value}.")
+                return
+            record = publishing.amend_latent_classifier(
+                _NAME.value, entries_dir, data_dir=_DATA_DIR.value, num_labeled=_LABELS.value,
+                label_seeds=[int(s) for s in _LABEL_SEEDS.value],
+                classifier=_CLASSIFIER.value,
+                description=_DESCRIPTION.value or None)
         except (ValueError, OSError, flags.Error, registry.UnknownEntryError) as error:
             raise SystemExit(f"make_entry: {error.args[0] if error.args else error}") from None
-        print(f"Amended the command of entry {_NAME.value}.")
+        metric = record.metrics["test_latent_classifier_error_rate"]
+        print(f"Amended entry {_NAME.value}: test_latent_classifier_error_rate = "
+              f"{metric.mean:.4f} ± {metric.std or 0:.4f} over {metric.num_runs} label splits "
+              f"({metric.details['latent_classifier']}).")
         return
+    if not _COMMAND.value:
+        raise app.UsageError("--command is required (the training command, {seed} for the seed).")
     if not _RUNS.value:
         raise app.UsageError("--runs is required (the run directories of tools/train.py).")
     with open(os.path.join(_RUNS.value[0], "run_config.json")) as f:

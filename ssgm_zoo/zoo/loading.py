@@ -21,7 +21,7 @@ from ssgm_zoo import files
 from ssgm_zoo.zoo import registry
 
 __all__ = ["IntegrityError", "EntryNotFoundError", "resolve_entry_dir", "verify_files",
-           "load_pretrained"]
+           "load_pretrained", "build_model"]
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
@@ -150,10 +150,17 @@ def load_pretrained(name, *, revision=None, source=None):
     >>> model.classify(np.zeros((2, 28, 28, 1))).shape
     (2,)
     """
+    record = registry.model_info(name)
+    return build_model(resolve_entry_dir(record, source=source, revision=revision), record)
+
+
+def build_model(directory, record):
+    """The model of ``record`` from ``directory``, whose files were verified
+    (``resolve_entry_dir`` or ``verify_files``); a ``base_entry``'s shared weights
+    come from that entry's verified copy."""
     from ssgm_zoo import checkpoint
 
-    record = registry.model_info(name)
-    directory = resolve_entry_dir(record, source=source, revision=revision)
+    directory = pathlib.Path(directory)
     model = checkpoint.load_model_dir(directory, load_weights=False)
     weights = directory / checkpoint.WEIGHTS_FILE
     if record.base_entry is None:

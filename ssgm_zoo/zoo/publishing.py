@@ -9,6 +9,7 @@ from the family registry.
 """
 
 import dataclasses
+import hashlib
 import json
 import pathlib
 import shutil
@@ -19,7 +20,7 @@ from ssgm_zoo.zoo import registry
 from ssgm_zoo.zoo.records import EntryRecord, FileInfo, HubRef, Metric, Training
 
 __all__ = ["build_entry", "write_record", "file_table", "model_card", "publish_entries",
-           "command_differences", "amend_command"]
+           "command_differences", "amend_command", "amend_latent_classifier"]
 
 INDICES_FILE = "labeled_indices.json"
 
@@ -270,23 +271,75 @@ def amend_command(name, command, entries_dir, root="."):
         The amended record.
     """
     entries_dir = pathlib.Path(entries_dir)
-    path = entries_dir / f"{name}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"No record {path}.")
-    record = EntryRecord.from_dict(_read_json(path), name=name)
+    record = _read_record(name, entries_dir)
     differences = command_differences(record, command, root=root)
     if differences:
         raise ValueError(f"{name}: the command does not give the config the run recorded: "
                          + "; ".join(f"{k} recorded {a!r}, command gives {b!r}"
                                      for k, (a, b) in sorted(differences.items())))
     record = record.replace(training=dataclasses.replace(record.training, command=command))
-    card = entries_dir / name / "README.md"
-    with files.atomic_write(card) as f:
-        f.write(model_card(record))
+    return _rewrite_card_and_record(record, entries_dir)
+
+
+def _read_record(name, entries_dir):
+    path = pathlib.Path(entries_dir) / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"No record {path}.")
+    return EntryRecord.from_dict(_read_json(path), name=name)
+
+
+def _rewrite_card_and_record(record, entries_dir):
+    """Writes ``record``'s model card into its entry folder, then the record with
+    the card's new sha256. The record is validated first, so a bad one changes
+    neither file."""
+    entries_dir = pathlib.Path(entries_dir)
+    card_text = model_card(record)
+    data = card_text.encode()
     record = record.replace(files={**record.files, "README.md": FileInfo(
-        sha256=files.sha256_file(card), size=card.stat().st_size)})
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data))})
+    record.validate()
+    with files.atomic_write(entries_dir / record.name / "README.md", "wb") as f:
+        f.write(data)
     write_record(record, entries_dir)
     return record
+
+
+def amend_latent_classifier(name, entries_dir, *, data_dir=None, num_labeled, label_seeds,
+                            classifier, description=None):
+    """Measures entry ``name``'s latent classifier again, with another classifier or
+    label splits, and rewrites its record and model card.
+
+    For a model with latent features whose headline is a classifier on its codes
+    (``test_latent_classifier_error_rate``): the weights are what the entry
+    ships, checked against the record's sha256 before they are read, so only the
+    measurement changes. ``description`` replaces the card's paragraph (say what
+    the new classifier is), where the old one named the old classifier.
+
+    Returns:
+        The amended record.
+    """
+    from ssgm_zoo import data, evaluation
+    from ssgm_zoo.zoo import loading
+
+    entries_dir = pathlib.Path(entries_dir)
+    record = _read_record(name, entries_dir)
+    if classifier not in evaluation.LATENT_CLASSIFIERS:
+        raise ValueError(f"Unknown latent classifier {classifier!r}; choose one of "
+                         f"{sorted(evaluation.LATENT_CLASSIFIERS)}.")
+    if int(num_labeled) <= 0 or not label_seeds:
+        raise ValueError("A latent classifier needs labels (num_labeled > 0) and at least one "
+                         "label seed.")
+    model = loading.build_model(loading.verify_files(entries_dir / name, record), record)
+    if not getattr(model, "has_features", False):
+        raise ValueError(f"{name}: {type(model).__name__} has no latent features; there is no "
+                         "latent classifier to measure.")
+    splits = data.load_splits(record.dataset, data_dir=data_dir)
+    metric = evaluation.latent_classifier_metric(model, splits, num_labeled, list(label_seeds),
+                                                 classifier)
+    record = record.replace(
+        metrics={**record.metrics, "test_latent_classifier_error_rate": metric},
+        description=record.description if description is None else description)
+    return _rewrite_card_and_record(record, entries_dir)
 
 
 def _fmt(metric_name, value):
