@@ -26,6 +26,10 @@ def test_list_and_info_read_json_only():
     assert result.returncode == 0, result.stderr[-3000:]
     assert "m1m2-mnist-100" in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "[]"
+    # A spread over seeds says runs; one model's classifier over label splits says so.
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "(5 runs)" in lines["m1m2-mnist-100"]
+    assert "(5 label splits)" in lines["m1-mnist"]
 
 
 def test_commands_that_load_a_model_print_no_backend_start_up_lines(tmp_path):

@@ -114,6 +114,12 @@ class Metric:
     estimator: Optional[str] = None
     details: Mapping = dataclasses.field(default_factory=dict)
 
+    @property
+    def repeats(self):
+        """What ``num_runs`` counts: ``"label splits"`` for a classifier measured over
+        several label splits of one model, else ``"runs"``."""
+        return "label splits" if "label_seeds" in self.details else "runs"
+
     @classmethod
     def from_dict(cls, data, where="metric"):
         metric = _build(cls, data, where)
