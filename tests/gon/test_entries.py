@@ -14,7 +14,7 @@ ENTRY_RUNS = {r.name: r for r in gon.protocol() if r.entry is not None}
 
 
 def test_the_shipped_entries_are_the_protocols_conv_gons_at_least():
-    # The variational and implicit GON entries wait for the GPU runs (docs/gon.md).
+    # The implicit GON entry waits for the GPU runs (docs/gon.md).
     assert set(SHIPPED) <= set(ENTRY_RUNS)
     assert {gon.gon_run_name(d, gon.ENTRY_LATENT) for d in gon.DATASET_NAMES} <= set(SHIPPED)
 
