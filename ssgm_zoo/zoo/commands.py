@@ -44,7 +44,8 @@ def _headline(record):
     value = metric.mean if metric.mean is not None else metric.published
     text = _format(record.headline_metric, value)
     if metric.num_runs > 1 and metric.std is not None:
-        text += f" ± {_format(record.headline_metric, metric.std)} ({metric.num_runs} {metric.repeats})"
+        spread = _format(record.headline_metric, metric.std)
+        text += f" ± {spread} ({metric.num_runs} {metric.repeats})"
     return record.headline_metric, text
 
 
