@@ -90,8 +90,10 @@ def main(argv):
         except (ValueError, OSError, flags.Error, registry.UnknownEntryError) as error:
             raise SystemExit(f"make_entry: {error.args[0] if error.args else error}") from None
         metric = record.metrics["test_latent_classifier_error_rate"]
+        spread = "" if metric.std is None else f" ± {metric.std:.4f}"
         print(f"Amended entry {_NAME.value}: test_latent_classifier_error_rate = "
-              f"{metric.mean:.4f} ± {metric.std or 0:.4f} over {metric.num_runs} label splits "
+              f"{metric.mean:.4f}{spread} over {metric.num_runs} "
+              f"{metric.repeats[:-1] if metric.num_runs == 1 else metric.repeats} "
               f"({metric.details['latent_classifier']}).")
         return
     if not _COMMAND.value:
