@@ -53,20 +53,29 @@ def base_config(family, model_name, entry):
     return config
 
 
-def parse_arg(arg, default_labels=None):
+def parse_arg(arg, default_labels=None, *, variants=()):
     """``"100"``, ``"100,smoke"`` or ``"smoke"`` -> (number of labels, smoke?).
+
+    With ``variants`` (the names of a config file's named variants, e.g.
+    ``("fast",)``), ``"100,fast"`` is accepted too and the result has a third
+    item, the set of variants named.
 
     Example:
     >>> parse_arg("100,smoke")
     (100, True)
+    >>> parse_arg("100,fast", variants=("fast",))
+    (100, False, frozenset({'fast'}))
     """
     parts = [p for p in (arg or "").split(",") if p]
     smoke = "smoke" in parts
-    numbers = [p for p in parts if p != "smoke"]
+    named = frozenset(p for p in parts if p in variants)
+    numbers = [p for p in parts if p != "smoke" and p not in named]
     unknown = [p for p in numbers if not p.isdigit()]
     if unknown or len(numbers) > 1:
-        raise ValueError(f"Config argument {arg!r}: expected 'N', 'N,smoke' or 'smoke'.")
-    return (int(numbers[0]) if numbers else default_labels), smoke
+        words = "".join(f", 'N,{v}'" for v in variants)
+        raise ValueError(f"Config argument {arg!r}: expected 'N', 'N,smoke'{words} or 'smoke'.")
+    labels = int(numbers[0]) if numbers else default_labels
+    return (labels, smoke, named) if variants else (labels, smoke)
 
 
 def load_config_file(spec):

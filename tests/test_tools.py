@@ -37,6 +37,12 @@ def test_config_arguments_are_parsed_strictly():
     assert parse_arg("100,smoke") == (100, True)
     with pytest.raises(ValueError, match="expected"):
         parse_arg("hundred")
+    assert parse_arg("100,fast", variants=("fast",)) == (100, False, frozenset({"fast"}))
+    assert parse_arg("600", variants=("fast",)) == (600, False, frozenset())
+    with pytest.raises(ValueError, match="'N,fast'"):
+        parse_arg("100,fats", variants=("fast",))
+    with pytest.raises(ValueError, match="expected"):
+        parse_arg("100,fast")  # a config without variants
     with pytest.raises(FileNotFoundError, match="zoo_configs/<family>/"):
         load_config_file(REPO / "zoo_configs" / "nope.py")
 

@@ -56,3 +56,15 @@ def test_the_protocol_publishes_m2_only_at_100_labels_and_in_float16():
     assert m2["m2-mnist-100"]["weights_dtype"] == "float16"
     assert registry.model_info("m2-mnist-100").weights_dtype == "float16"
     assert all(m2[f"m2-mnist-{n}"] is None for n in (600, 1000, 3000))
+
+
+def test_the_fast_variant_changes_only_the_schedule():
+    """``:N,fast`` is our departure: the authors' model and objective, a larger step."""
+    paper = load_config_file(REPO / "zoo_configs" / "kingma" / "m1m2_mnist.py:100").to_dict()
+    fast = load_config_file(REPO / "zoo_configs" / "kingma" / "m1m2_mnist.py:100,fast").to_dict()
+    assert fast["train"].pop("optimizer") == {**paper["train"].pop("optimizer"),
+                                              "learning_rate": 1e-3}
+    assert (fast["train"].pop("epochs"), paper["train"].pop("epochs")) == (400, 3000)
+    for key in ("eval_every", "checkpoint_every"):
+        assert (fast["train"].pop(key), paper["train"].pop(key)) == (10, 50)
+    assert fast == paper

@@ -5,7 +5,9 @@ M2 learns on the latent space of a trained M1 given by ``config.m1_checkpoint``
 entry name such as ``m1-mnist``).
 
 Usage: ``--config=zoo_configs/kingma/m1m2_mnist.py:100`` (N in 100, 600, 1000, 3000),
-``:100,smoke`` for a seconds-long CPU run.
+``:100,smoke`` for a seconds-long CPU run, ``:100,fast`` for our faster schedule
+(a departure from the paper: learning rate 1e-3 instead of the authors' 3e-4,
+400 epochs instead of 3000; docs/kingma2014.md, "A faster schedule").
 """
 
 from ml_collections.config_dict import FieldReference
@@ -15,7 +17,7 @@ from ssgm_zoo.models.kingma.configs import kingma_config, m2_schedule
 
 
 def get_config(arg="100"):
-    num_labeled, smoke = parse_arg(arg, default_labels=100)
+    num_labeled, smoke, variants = parse_arg(arg, default_labels=100, variants=("fast",))
     config = kingma_config("m1m2", f"m1m2-mnist-{num_labeled}")
     config.num_labeled = num_labeled
     config.m1_checkpoint = "m1-mnist"
@@ -49,6 +51,13 @@ def get_config(arg="100"):
     # an output of the decoder for each example ("per_example", the authors').
     m.decoder_variance = "per_dimension"
     m2_schedule(config, num_labeled, smoke)
+    if "fast" in variants and not smoke:
+        # Our departure (2026-12-06, N = 100, seeds 0 and 1 on this CPU): 3.3 times the
+        # authors' learning rate reaches in 110 epochs the validation error that
+        # theirs reaches in 300 (docs/kingma2014.md, "A faster schedule").
+        config.train.optimizer.learning_rate = 1e-3
+        config.train.epochs = 400
+        config.train.eval_every = config.train.checkpoint_every = 10
     if smoke:
         config.m1_checkpoint = ""  # must be given on the command line
     return config
