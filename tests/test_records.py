@@ -17,7 +17,6 @@ def test_a_record_round_trips_through_json_form(shipped):
     record = EntryRecord.from_dict(copy.deepcopy(shipped))
     assert record.to_dict() == shipped
     assert record.headline is record.metrics[record.headline_metric]
-    assert record.training.train_seconds > record.training.final_session_wall_seconds
 
 
 @pytest.mark.parametrize("change,message", [
@@ -66,8 +65,8 @@ def test_amending_a_command_checks_it_and_rewrites_the_card(tmp_path):
     with pytest.raises(ValueError, match="model.latent_dim recorded 50, command gives 20"):
         amend_command(record.name, wrong, tmp_path, root=REPO)
     assert json.loads((tmp_path / source.name).read_text()) == record.to_dict()  # untouched
-    right = command + (" --config.model.init_std=None --config.model.authors_init=False "
-                       "--config.train.optimizer.bias_correction=True")
+    # Restating a value the run had is a command that gives the same config.
+    right = command + f" --config.train.epochs={record.training.config['train']['epochs']}"
     amended = amend_command(record.name, right, tmp_path, root=REPO)
     card = tmp_path / record.name / "README.md"
     assert amended.training.command == right and right in card.read_text()
