@@ -1,6 +1,7 @@
 """Typed zoo records: round trip, and errors that name the record and the field."""
 
 import copy
+import dataclasses
 
 import pytest
 
@@ -17,6 +18,9 @@ def test_a_record_round_trips_through_json_form(shipped):
     record = EntryRecord.from_dict(copy.deepcopy(shipped))
     assert record.to_dict() == shipped
     assert record.headline is record.metrics[record.headline_metric]
+    assert record.headline.repeats == "runs"
+    assert dataclasses.replace(record.headline, num_runs=1).repeats == "run"
+    assert registry.model_info("m1-mnist").headline.repeats == "label splits"
 
 
 @pytest.mark.parametrize("change,message", [

@@ -92,8 +92,7 @@ def main(argv):
         metric = record.metrics["test_latent_classifier_error_rate"]
         spread = "" if metric.std is None else f" ± {metric.std:.4f}"
         print(f"Amended entry {_NAME.value}: test_latent_classifier_error_rate = "
-              f"{metric.mean:.4f}{spread} over {metric.num_runs} "
-              f"{metric.repeats[:-1] if metric.num_runs == 1 else metric.repeats} "
+              f"{metric.mean:.4f}{spread} over {metric.num_runs} {metric.repeats} "
               f"({metric.details['latent_classifier']}).")
         return
     if not _COMMAND.value:

@@ -116,9 +116,11 @@ class Metric:
 
     @property
     def repeats(self):
-        """What ``num_runs`` counts: ``"label splits"`` for a classifier measured over
-        several label splits of one model, else ``"runs"``."""
-        return "label splits" if "label_seeds" in self.details else "runs"
+        """What ``num_runs`` counts, in the number it takes: ``"label splits"`` (or
+        ``"label split"``) for a classifier measured over label splits of one
+        model, else ``"runs"`` (``"run"``)."""
+        word = "label split" if "label_seeds" in self.details else "run"
+        return word if self.num_runs == 1 else word + "s"
 
     @classmethod
     def from_dict(cls, data, where="metric"):

@@ -68,3 +68,5 @@ def test_the_fast_variant_changes_only_the_schedule():
     for key in ("eval_every", "checkpoint_every"):
         assert (fast["train"].pop(key), paper["train"].pop(key)) == (10, 50)
     assert fast == paper
+    with pytest.raises(ValueError, match="smoke run has no variants"):
+        load_config_file(REPO / "zoo_configs" / "kingma" / "m1m2_mnist.py:100,smoke,fast")
