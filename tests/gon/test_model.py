@@ -223,3 +223,15 @@ def test_the_variational_gon_encodes_at_a_draw_of_the_posterior_as_it_trains():
         lambda z: ops.sum(model.image_loss(x, model.decode(z, noise=noise)[0])
                           + model.decode(z, noise=noise)[1]) / 64, z0)
     np.testing.assert_allclose(encoded, -np_(grad), rtol=1e-4, atol=1e-6)
+
+
+def test_the_variational_gon_generates_images_at_codes_of_the_prior_space():
+    model = VariationalGON(latent_dim=6, filters=2, seed=0)
+    codes = model.sample_latents(5, seed=3)
+    images = model.generate(codes)
+    assert images.shape == (5, 32, 32, 1) and images.min() >= 0.0 and images.max() <= 1.0
+    # sample() is generate() at draws of N(0, I); other codes draw other images.
+    np.testing.assert_array_equal(model.sample(5, seed=3), images)
+    assert np.abs(model.generate(codes + 1.0) - images).max() > 1e-4
+    with pytest.raises(ValueError, match=r"codes must have shape \[num, 6\]"):
+        model.generate(np.zeros((5, 7), "float32"))

@@ -386,13 +386,22 @@ class VariationalGON(_GradientOrigin):
         return np.random.default_rng(seed).standard_normal(
             (int(num), self.latent_dim)).astype("float32")
 
+    def generate(self, codes):
+        """Images ``[B, 32, 32, C]`` (numpy) the decoder draws at ``codes``, points of the
+        space after the dense layers (where the prior is N(0, I)): draws of the
+        prior, of the posterior, or of any other distribution fitted there."""
+        codes = np.asarray(codes, dtype="float32")
+        if codes.ndim != 2 or codes.shape[-1] != self.latent_dim:
+            raise ValueError(f"codes must have shape [num, {self.latent_dim}], "
+                             f"got {codes.shape}.")
+        return ops.convert_to_numpy(_run_conv_decoder(self, ops.convert_to_tensor(codes)))
+
     def sample(self, num, *, labels=None, seed=None):
         if labels is not None:
             raise ValueError("VariationalGON is unconditional; it takes no labels.")
         if int(num) < 1:
             raise ValueError(f"num must be a positive number of images, got {num}.")
-        code = ops.convert_to_tensor(self.sample_latents(num, 0 if seed is None else seed))
-        return ops.convert_to_numpy(_run_conv_decoder(self, code))
+        return self.generate(self.sample_latents(num, 0 if seed is None else seed))
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "activation": self.activation,
