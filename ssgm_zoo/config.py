@@ -11,6 +11,7 @@ lets such an override be ``None`` whatever the field's type.
 import importlib.util
 import os
 import shlex
+import typing
 
 import ml_collections
 
@@ -53,18 +54,28 @@ def base_config(family, model_name, entry):
     return config
 
 
-def parse_arg(arg, default_labels=None, *, variants=()):
-    """``"100"``, ``"100,smoke"`` or ``"smoke"`` -> (number of labels, smoke?).
+class ConfigArg(typing.NamedTuple):
+    """What a config file's argument names: see ``parse_arg``."""
 
-    With ``variants`` (the names of a config file's named variants, e.g.
-    ``("fast",)``), ``"100,fast"`` is accepted too and the result has a third
-    item, the set of variants named.
+    num_labeled: typing.Optional[int]
+    smoke: bool
+    variants: frozenset
+
+
+def parse_arg(arg, default_labels=None, *, variants=()):
+    """``"100"``, ``"100,smoke"`` or ``"smoke"`` -> ``ConfigArg(num_labeled, smoke,
+    variants)``.
+
+    ``variants`` are the names of a config file's named variants (e.g.
+    ``("fast",)``); ``"100,fast"`` is accepted only where they include ``"fast"``,
+    and the result's ``variants`` is the set of those named (empty otherwise).
 
     Example:
     >>> parse_arg("100,smoke")
-    (100, True)
-    >>> parse_arg("100,fast", variants=("fast",))
-    (100, False, frozenset({'fast'}))
+    ConfigArg(num_labeled=100, smoke=True, variants=frozenset())
+    >>> num_labeled, smoke, named = parse_arg("100,fast", variants=("fast",))
+    >>> "fast" in named
+    True
     """
     parts = [p for p in (arg or "").split(",") if p]
     smoke = "smoke" in parts
@@ -75,7 +86,7 @@ def parse_arg(arg, default_labels=None, *, variants=()):
         words = "".join(f", 'N,{v}'" for v in variants)
         raise ValueError(f"Config argument {arg!r}: expected 'N', 'N,smoke'{words} or 'smoke'.")
     labels = int(numbers[0]) if numbers else default_labels
-    return (labels, smoke, named) if variants else (labels, smoke)
+    return ConfigArg(labels, smoke, named)
 
 
 def load_config_file(spec):

@@ -33,8 +33,8 @@ def test_latent_logistic_regression_separates_gaussian_blobs():
 
 
 def test_config_arguments_are_parsed_strictly():
-    assert parse_arg("600") == (600, False)
-    assert parse_arg("100,smoke") == (100, True)
+    assert parse_arg("600") == (600, False, frozenset())
+    assert parse_arg("100,smoke") == (100, True, frozenset())
     with pytest.raises(ValueError, match="expected"):
         parse_arg("hundred")
     assert parse_arg("100,fast", variants=("fast",)) == (100, False, frozenset({"fast"}))

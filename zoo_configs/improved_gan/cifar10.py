@@ -18,7 +18,7 @@ from ssgm_zoo.models.improved_gan.configs import improved_gan_config
 
 
 def get_config(arg="4000"):
-    num_labeled, smoke = parse_arg(arg, default_labels=4000)
+    num_labeled, smoke, _ = parse_arg(arg, default_labels=4000)
     steps = 45_000 // 100
     config = improved_gan_config(f"improved-gan-cifar10-{num_labeled}", "cifar10",
                                  learning_rate=3e-4, epochs=1200, steps_per_epoch=steps)

@@ -20,7 +20,7 @@ from ssgm_zoo.models.improved_gan.configs import improved_gan_config
 
 
 def get_config(arg="100"):
-    num_labeled, smoke = parse_arg(arg, default_labels=100)
+    num_labeled, smoke, _ = parse_arg(arg, default_labels=100)
     config = improved_gan_config(f"improved-gan-mnist-{num_labeled}", "mnist",
                                  learning_rate=0.003, epochs=300)
     config.num_labeled = num_labeled

@@ -14,7 +14,7 @@ from ssgm_zoo.models.kingma.configs import kingma_config
 
 
 def get_config(arg=""):
-    _, smoke = parse_arg(arg)
+    smoke = parse_arg(arg).smoke
     config = kingma_config("m1", "m1-mnist")
     m = config.model
     m.image_shape = (28, 28, 1)

@@ -11,7 +11,7 @@ from ssgm_zoo.models.kingma.configs import kingma_config, m2_schedule
 
 
 def get_config(arg="100"):
-    num_labeled, smoke = parse_arg(arg, default_labels=100)
+    num_labeled, smoke, _ = parse_arg(arg, default_labels=100)
     config = kingma_config("m2", f"m2-mnist-{num_labeled}")
     config.num_labeled = num_labeled
     m = config.model
