@@ -85,6 +85,9 @@ def parse_arg(arg, default_labels=None, *, variants=()):
     if unknown or len(numbers) > 1:
         words = "".join(f", 'N,{v}'" for v in variants)
         raise ValueError(f"Config argument {arg!r}: expected 'N', 'N,smoke'{words} or 'smoke'.")
+    if smoke and named:
+        raise ValueError(f"Config argument {arg!r}: the smoke run has no variants "
+                         f"(drop {', '.join(sorted(named))}).")
     labels = int(numbers[0]) if numbers else default_labels
     return ConfigArg(labels, smoke, named)
 

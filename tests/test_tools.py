@@ -43,6 +43,8 @@ def test_config_arguments_are_parsed_strictly():
         parse_arg("100,fats", variants=("fast",))
     with pytest.raises(ValueError, match="expected"):
         parse_arg("100,fast")  # a config without variants
+    with pytest.raises(ValueError, match="smoke run has no variants"):
+        parse_arg("100,smoke,fast", variants=("fast",))
     with pytest.raises(FileNotFoundError, match="zoo_configs/<family>/"):
         load_config_file(REPO / "zoo_configs" / "nope.py")
 

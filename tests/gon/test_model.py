@@ -235,3 +235,7 @@ def test_the_variational_gon_generates_images_at_codes_of_the_prior_space():
     assert np.abs(model.generate(codes + 1.0) - images).max() > 1e-4
     with pytest.raises(ValueError, match=r"codes must have shape \[num, 6\]"):
         model.generate(np.zeros((5, 7), "float32"))
+    # The conv GON draws at codes of its training latents' space the same way.
+    gon = GON(latent_dim=4, filters=2, seed=0)
+    drawn = gon.generate(np.zeros((3, 4), "float32"))
+    np.testing.assert_allclose(drawn, np.clip(np_(gon.decode(ops.zeros((3, 4)))[0]), 0, 1))

@@ -233,8 +233,19 @@ class _GradientOrigin(ZooModel):
         num = int(num)
         if num < 1:
             raise ValueError(f"num must be a positive number of images, got {num}.")
-        z = self.sample_latents(num, seed=0 if seed is None else int(seed))
-        return np.clip(ops.convert_to_numpy(self.decode(ops.convert_to_tensor(z))[0]), 0, 1)
+        return self.generate(self.sample_latents(num, seed=0 if seed is None else int(seed)))
+
+    def generate(self, codes):
+        """Images ``[num, R, R, C]`` in [0, 1] drawn at ``codes``, points of the space
+        ``sample_latents`` draws from: its draws, or any other codes placed there."""
+        codes = np.asarray(codes, dtype="float32")
+        if codes.ndim != 2 or codes.shape[-1] != self.latent_dim:
+            raise ValueError(f"codes must have shape [num, {self.latent_dim}], "
+                             f"got {codes.shape}.")
+        return np.clip(ops.convert_to_numpy(self._draw(ops.convert_to_tensor(codes))), 0, 1)
+
+    def _draw(self, codes):
+        return self.decode(codes)[0]
 
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape),
@@ -386,22 +397,10 @@ class VariationalGON(_GradientOrigin):
         return np.random.default_rng(seed).standard_normal(
             (int(num), self.latent_dim)).astype("float32")
 
-    def generate(self, codes):
-        """Images ``[B, 32, 32, C]`` (numpy) the decoder draws at ``codes``, points of the
-        space after the dense layers (where the prior is N(0, I)): draws of the
-        prior, of the posterior, or of any other distribution fitted there."""
-        codes = np.asarray(codes, dtype="float32")
-        if codes.ndim != 2 or codes.shape[-1] != self.latent_dim:
-            raise ValueError(f"codes must have shape [num, {self.latent_dim}], "
-                             f"got {codes.shape}.")
-        return ops.convert_to_numpy(_run_conv_decoder(self, ops.convert_to_tensor(codes)))
-
-    def sample(self, num, *, labels=None, seed=None):
-        if labels is not None:
-            raise ValueError("VariationalGON is unconditional; it takes no labels.")
-        if int(num) < 1:
-            raise ValueError(f"num must be a positive number of images, got {num}.")
-        return self.generate(self.sample_latents(num, 0 if seed is None else seed))
+    def _draw(self, codes):
+        # Codes here are points after the dense layers, where the prior is N(0, I)
+        # (draws of the prior, of the posterior, or of a distribution fitted there).
+        return _run_conv_decoder(self, codes)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "activation": self.activation,
