@@ -50,7 +50,9 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
 
     Args:
         name: the entry name (``m1m2-mnist-100``).
-        run_dirs: run directories of ``tools/train.py`` (one per seed).
+        run_dirs: run directories of ``tools/train.py`` (one per seed). The
+            published run is the one with the lowest validation metric (the
+            family's ``select_by``); of tied runs, the first listed.
         entries_dir: where the record ``name.json`` and the entry folder ``name/``
             are written (a family's ``entries/`` folder to ship it).
         command: the training command, as a user would type it (``{seed}`` for the seed).
