@@ -52,7 +52,8 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
         name: the entry name (``m1m2-mnist-100``).
         run_dirs: run directories of ``tools/train.py`` (one per seed). The
             published run is the one with the lowest validation metric (the
-            family's ``select_by``); of tied runs, the first listed.
+            family's ``select_by``); of tied runs, the lowest seed, so the
+            choice does not depend on the order the runs are listed in.
         entries_dir: where the record ``name.json`` and the entry folder ``name/``
             are written (a family's ``entries/`` folder to ship it).
         command: the training command, as a user would type it (``{seed}`` for the seed).
@@ -92,7 +93,7 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
     if missing:
         raise ValueError(f"Runs {missing} report no {spec.select_by}, which selects the "
                          "published run.")
-    published_dir, published = min(runs, key=lambda r: r[1][spec.select_by])
+    published_dir, published = min(runs, key=lambda r: (r[1][spec.select_by], r[1]["seed"]))
     run_config = family.upgrade_config(_read_json(published_dir / "run_config.json"))
     model_dir = published_dir / "model"
     meta = _read_json(model_dir / checkpoint.METADATA_FILE)
