@@ -3,7 +3,7 @@
 import pathlib
 import re
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = pathlib.Path(__file__).parent
 VERSION = re.search(
@@ -21,7 +21,10 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=find_packages(include=["ssgm_zoo", "ssgm_zoo.*"]),
+    # Namespace discovery takes in the families' `entries` folders (data only), which
+    # plain find_packages leaves out and setuptools then warns about at every build.
+    packages=find_namespace_packages(include=["ssgm_zoo", "ssgm_zoo.*"],
+                                     exclude=["*.__pycache__"]),
     include_package_data=True,
     # Each family ships its entry records and entry files in its own folder.
     package_data={"ssgm_zoo": ["models/*/entries/*.json", "models/*/entries/*/*"]},
