@@ -39,9 +39,22 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["ZooModel", "Objective"]
+__all__ = ["ZooModel", "Objective", "matching_weights"]
 
 SEED_STATE_NAME = "seed_generator_state"
+
+
+def matching_weights(source, target):
+    """``(weight of source, the same weight of target)`` for two networks built alike
+    (a weight average, a teacher, the copy a zoo entry ships), matched by each
+    weight's path below its network's name; random-state weights are left out."""
+    def relative(w, owner):
+        prefix = owner.name + "/"
+        return w.path[len(prefix):] if w.path.startswith(prefix) else w.path
+
+    targets = {relative(w, target): w for w in target.weights}
+    return [(w, targets[relative(w, source)]) for w in source.weights
+            if w.name != SEED_STATE_NAME]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -32,7 +32,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ssgm_zoo.models.base import SEED_STATE_NAME, Objective, ZooModel
+from ssgm_zoo.models.base import Objective, ZooModel, matching_weights
 from ssgm_zoo.models.improved_gan.networks import (ConvDiscriminator, ConvGenerator,
                                                    MLPDiscriminator, MLPGenerator)
 
@@ -40,17 +40,6 @@ __all__ = ["ImprovedGAN", "ARCHITECTURES", "GENERATOR_LOSSES"]
 
 ARCHITECTURES = ("mlp", "conv")
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
-
-
-def _averaged_pairs(network, average):
-    """``(weight, its average)`` for every weight of ``network`` but random-state ones."""
-    def relative(w, owner):  # a weight's path without its network's name
-        prefix = owner.name + "/"
-        return w.path[len(prefix):] if w.path.startswith(prefix) else w.path
-
-    averages = {relative(a, average): a for a in average.weights}
-    return [(w, averages[relative(w, network)]) for w in network.weights
-            if w.name != SEED_STATE_NAME]
 
 
 @keras.saving.register_keras_serializable(package="ssgm_zoo.improved_gan")
@@ -236,7 +225,7 @@ class ImprovedGAN(ZooModel):
         if average is None:
             return 0.0
         total = 0.0
-        for w, a in _averaged_pairs(network, average):
+        for w, a in matching_weights(network, average):
             if w.trainable:
                 total = total + ops.sum(ops.square(w - ops.stop_gradient(a)))
         # No history before the first step's update: no penalty.
@@ -290,7 +279,7 @@ class ImprovedGAN(ZooModel):
 
     @staticmethod
     def _move_average(network, average, rate):
-        for w, a in _averaged_pairs(network, average):
+        for w, a in matching_weights(network, average):
             a.assign(a + rate * (ops.cast(w, a.dtype) - a))
 
     # -- evaluation ---------------------------------------------------------
@@ -336,7 +325,7 @@ class ImprovedGAN(ZooModel):
         config = {**self.get_config(), "ema_decay": 0.0, "historical_averaging": 0.0}
         shipped = type(self).from_config(config)
         source = self.averaged_discriminator or self.discriminator
-        for w, a in _averaged_pairs(shipped.discriminator, source):
+        for w, a in matching_weights(shipped.discriminator, source):
             w.assign(a)
         for w, g in zip(shipped.generator.weights, self.generator.weights):
             w.assign(g)

@@ -32,7 +32,7 @@ so a resumed run continues its schedules.
 import keras
 from keras import ops
 
-from ssgm_zoo.models.base import SEED_STATE_NAME, Objective, ZooModel
+from ssgm_zoo.models.base import Objective, ZooModel, matching_weights
 from ssgm_zoo.models.ssl_cnn.augment import DigitAugmentation
 from ssgm_zoo.models.ssl_cnn.networks import make_network
 
@@ -200,17 +200,6 @@ class PseudoLabel(CNNClassifier):
                 "threshold": self.threshold}
 
 
-def _weight_pairs(source, target):
-    """``(weight of source, same weight of target)``, random-state weights left out."""
-    def relative(w, owner):
-        prefix = owner.name + "/"
-        return w.path[len(prefix):] if w.path.startswith(prefix) else w.path
-
-    targets = {relative(w, target): w for w in target.weights}
-    return [(w, targets[relative(w, source)]) for w in source.weights
-            if w.name != SEED_STATE_NAME]
-
-
 @keras.saving.register_keras_serializable(package="ssgm_zoo.ssl_cnn")
 class MeanTeacher(CNNClassifier):
     """Mean teacher (Tarvainen & Valpola 2017): consistency with a weight-averaged teacher.
@@ -235,7 +224,7 @@ class MeanTeacher(CNNClassifier):
         self.rampup_steps, self.ema_decay = int(rampup_steps), float(ema_decay)
         self.teacher = self._make_network("teacher")
         self.teacher.trainable = False
-        for w, t in _weight_pairs(self.network, self.teacher):
+        for w, t in matching_weights(self.network, self.teacher):
             t.assign(w)
 
     def weight(self, step):
@@ -265,7 +254,7 @@ class MeanTeacher(CNNClassifier):
         steps = self.steps + 1.0
         self.steps.assign(steps)
         decay = ops.minimum(1.0 - 1.0 / steps, self.ema_decay)
-        for w, t in _weight_pairs(self.network, self.teacher):
+        for w, t in matching_weights(self.network, self.teacher):
             t.assign(decay * t + (1.0 - decay) * ops.cast(w, t.dtype))
 
     def class_logits(self, x, training=False):
@@ -287,7 +276,7 @@ class MeanTeacher(CNNClassifier):
         """A ``CNNClassifier`` holding the teacher's weights: it classifies as this model
         does, at half the weights."""
         shipped = CNNClassifier.from_config(self.classifier_config())
-        for t, w in _weight_pairs(self.teacher, shipped.network):
+        for t, w in matching_weights(self.teacher, shipped.network):
             w.assign(t)
         shipped.steps.assign(self.steps)
         return shipped
