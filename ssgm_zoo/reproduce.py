@@ -8,12 +8,21 @@ resumes; a time budget stops training cleanly at a checkpoint; and
 ``manifest.json`` records each run's state, seeds, directories and command,
 which ``make_entries`` turns into zoo entries (and so into the family's table).
 
+Several processes may work in one directory at once (``--runs`` gives each
+its rows): a run is trained by whichever process holds its lock
+(``<workdir>/.locks/<name>.lock``; the others skip it), and each process
+writes to ``manifest.json`` only the runs it holds, merged under a lock into
+what is on disk. Locks are advisory ``flock`` locks, released when their
+process ends however it ends; where ``fcntl`` is missing (Windows) there are
+none, and one process at a time must use a directory.
+
 Results made on another machine come back in pieces: ``pack`` writes what
 entries and tables need (final models, metrics, logs, configs; for unfinished
 runs their latest checkpoint, to resume) as a gzipped tar split into parts of
 at most 16 MiB, and ``unpack`` restores them.
 """
 
+import contextlib
 import glob
 import io
 import json
@@ -25,20 +34,40 @@ import time
 
 from ssgm_zoo import families, files
 
+try:
+    import fcntl
+except ImportError:  # Windows: no locks
+    fcntl = None
+
 __all__ = ["plan", "run_protocol", "status", "make_entries", "pack", "unpack", "MANIFEST",
            "PART_BYTES"]
 
 MANIFEST = "manifest.json"
+LOCKS = ".locks"
 PART_BYTES = 16 * 1024 * 1024
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def plan(family_name, *, seeds=None, labels=None):
-    """The family's protocol runs (``ProtocolRun``), narrowed to ``seeds`` and ``labels``."""
+def plan(family_name, *, seeds=None, labels=None, names=None):
+    """The family's protocol runs (``ProtocolRun``), narrowed to ``seeds`` and ``labels``,
+    and to the runs called ``names`` when given (in the protocol's order).
+
+    Raises:
+        ValueError: the family has no protocol, or ``names`` holds a name that is
+            not one of its runs.
+    """
     family = families.get(family_name)
     if family.protocol is None:
         raise ValueError(f"Family {family.name!r} has no protocol to reproduce.")
-    return family, family.protocol(seeds=seeds, labels=labels)
+    runs = family.protocol(seeds=seeds, labels=labels)
+    if names is not None:
+        unknown = [n for n in names if n not in {r.name for r in runs}]
+        if unknown:
+            raise ValueError(f"No run called {', '.join(map(repr, unknown))} in the "
+                             f"{family.name} protocol; its runs are: "
+                             f"{', '.join(r.name for r in runs)}.")
+        runs = [r for r in runs if r.name in set(names)]
+    return family, runs
 
 
 def _read_manifest(workdir):
@@ -51,6 +80,40 @@ def _read_manifest(workdir):
 
 def _write_manifest(workdir, manifest):
     files.atomic_write_json(os.path.join(workdir, MANIFEST), manifest, indent=1)
+
+
+@contextlib.contextmanager
+def _lock(workdir, name, *, wait):
+    """Holds ``<workdir>/.locks/<name>.lock``; yields False (holding nothing) when
+    another process holds it and ``wait`` is False."""
+    if fcntl is None:
+        yield True
+        return
+    folder = os.path.join(workdir, LOCKS)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f"{name}.lock"), "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _merge_manifest(workdir, family, order, held):
+    """Writes ``held`` (``{run name: manifest entry}``, the runs this process holds)
+    into the manifest on disk, keeping every other run as it is there, in ``order``;
+    returns the merged manifest."""
+    with _lock(workdir, MANIFEST, wait=True):
+        on_disk = _read_manifest(workdir)
+        runs = {**on_disk["runs"], **held}
+        names = [n for n in order if n in runs] + [n for n in runs if n not in order]
+        merged = {**on_disk, "family": family, "runs": {n: runs[n] for n in names}}
+        _write_manifest(workdir, merged)
+    return merged
 
 
 def _run_dir(workdir, run):
@@ -88,14 +151,17 @@ def _config(run, workdir, extra, config_arg):
 
 
 def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None,
-                 budget_minutes=None, overrides=None, config_arg=None, verbose=1, log=print):
-    """Trains every run of the protocol not yet finished in ``workdir``, in order.
+                 names=None, budget_minutes=None, overrides=None, config_arg=None, verbose=1,
+                 log=print):
+    """Trains every run of the protocol not yet finished in ``workdir``, in order,
+    skipping those another process is training.
 
     Args:
         family_name: the family.
         workdir: where runs live (created if needed); what it holds resumes.
         data_dir: the datasets' folder.
         seeds, labels: narrow the protocol.
+        names: only the runs of these names (``["m1m2-mnist-100"]``).
         budget_minutes: stop cleanly, at checkpoints, once this much time has
             passed (runs resume on the next call).
         overrides: config fields set on every run (``{"train.epochs": 5}``).
@@ -110,46 +176,71 @@ def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None
 
     from ssgm_zoo import experiment
 
-    family, runs = plan(family_name, seeds=seeds, labels=labels)
+    family, runs = plan(family_name, seeds=seeds, labels=labels, names=names)
+    order = [r.name for r in family.protocol(seeds=seeds, labels=labels)]
     os.makedirs(workdir, exist_ok=True)
-    manifest = _read_manifest(workdir)
-    manifest["family"] = family.name
     deadline = None if budget_minutes is None else time.monotonic() + 60 * budget_minutes
     extra = dict(overrides or {})
     backend = keras.backend.backend()
+    manifest = _merge_manifest(workdir, family.name, order, {})
     for run in runs:
-        entry = manifest["runs"].setdefault(run.name, {})
-        entry.update({"config": run.config, "seeds": list(run.seeds),
-                      "run_dirs": [experiment.seed_workdir(_run_dir(workdir, run), s, len(run.seeds))
-                                   for s in run.seeds],
-                      "command": _command(run, workdir, data_dir, backend, extra),
-                      "entry": None if run.entry is None else dict(run.entry)})
-        if entry.get("state") == "finished" and all(
-                os.path.exists(os.path.join(d, "metrics.json")) for d in entry["run_dirs"]):
-            continue
-        blocked = [n for n in run.needs if manifest["runs"].get(n, {}).get("state") != "finished"]
-        if blocked:
-            entry["state"] = f"waiting for {', '.join(blocked)}"
-            continue
-        if deadline is not None and time.monotonic() >= deadline:
-            entry["state"] = entry.get("state") if entry.get("state") == "partial" else "pending"
-            continue
-        log(f"{run.name}: seeds {', '.join(map(str, run.seeds))}")
-        started = time.monotonic()
-        results = experiment.run_seeds(_config(run, workdir, extra, config_arg),
-                                       _run_dir(workdir, run), run.seeds,
-                                       data_dir=data_dir, verbose=verbose, deadline=deadline)
-        entry["seconds"] = entry.get("seconds", 0.0) + time.monotonic() - started
-        entry["state"] = "partial" if results is None else "finished"
-        _write_manifest(workdir, manifest)
-    _write_manifest(workdir, manifest)
+        with _lock(workdir, run.name, wait=False) as held:
+            if not held:
+                log(f"{run.name}: another process is training it; skipped")
+                continue
+            # What is on disk now: another process may have trained it meanwhile.
+            manifest = _read_manifest(workdir)
+            entry = dict(manifest["runs"].get(run.name, {}))
+            entry.update({"config": run.config, "seeds": list(run.seeds),
+                          "run_dirs": [experiment.seed_workdir(_run_dir(workdir, run), s,
+                                                               len(run.seeds))
+                                       for s in run.seeds],
+                          "command": _command(run, workdir, data_dir, backend, extra),
+                          "entry": None if run.entry is None else dict(run.entry)})
+            if entry.get("state") == "finished" and all(
+                    os.path.exists(os.path.join(d, "metrics.json")) for d in entry["run_dirs"]):
+                manifest = _merge_manifest(workdir, family.name, order, {run.name: entry})
+                continue
+            blocked = [n for n in run.needs
+                       if manifest["runs"].get(n, {}).get("state") != "finished"]
+            if blocked:
+                entry["state"] = f"waiting for {', '.join(blocked)}"
+            elif deadline is not None and time.monotonic() >= deadline:
+                entry["state"] = "partial" if entry.get("state") == "partial" else "pending"
+            else:
+                log(f"{run.name}: seeds {', '.join(map(str, run.seeds))}")
+                started = time.monotonic()
+                results = experiment.run_seeds(_config(run, workdir, extra, config_arg),
+                                               _run_dir(workdir, run), run.seeds,
+                                               data_dir=data_dir, verbose=verbose,
+                                               deadline=deadline)
+                entry["seconds"] = entry.get("seconds", 0.0) + time.monotonic() - started
+                entry["state"] = "partial" if results is None else "finished"
+            manifest = _merge_manifest(workdir, family.name, order, {run.name: entry})
     return manifest
 
 
 def status(workdir):
-    """``{run name: state}`` from the manifest (``finished``, ``partial``, ``pending``, ...)."""
-    return {name: run.get("state", "pending")
+    """``{run name: state}`` from the manifest (``finished``, ``partial``, ``pending``, ...),
+    with ``" (training now)"`` added where another process holds the run."""
+    return {name: run.get("state", "pending") + (" (training now)"
+                                                 if _held_elsewhere(workdir, name) else "")
             for name, run in _read_manifest(workdir)["runs"].items()}
+
+
+def _held_elsewhere(workdir, name):
+    """Whether a process holds run ``name``'s lock (creates nothing: works read-only)."""
+    path = os.path.join(workdir, LOCKS, f"{name}.lock")
+    if fcntl is None or not os.path.exists(path):
+        return False
+    try:
+        with open(path) as f:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def make_entries(workdir, *, data_dir=None, entries_dir=None, names=None):
@@ -184,7 +275,7 @@ def _packed(workdir):
     for root, dirs, names in os.walk(workdir):
         rel = os.path.relpath(root, workdir)
         parts = [] if rel == "." else rel.split(os.sep)
-        if "checkpoints" in parts:
+        if "checkpoints" in parts or parts[:1] == [LOCKS]:
             continue
         if "checkpoints" in dirs and not os.path.exists(os.path.join(root, "metrics.json")):
             # An unfinished run keeps its latest checkpoint, to resume elsewhere.

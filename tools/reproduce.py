@@ -1,7 +1,8 @@
 """Runs a family's whole protocol: every run its results table needs, every seed.
 
   python tools/reproduce.py FAMILY --workdir=runs/FAMILY --data_dir=../shared/data \
-      --backend=jax [--seeds=0,1,2,3,4] [--labels=100,600] [--budget_minutes=8]
+      --backend=jax [--seeds=0,1,2,3,4] [--labels=100,600] [--runs=NAME,...] \
+      [--budget_minutes=8]
   python tools/reproduce.py FAMILY --workdir=runs/FAMILY --status
   python tools/reproduce.py FAMILY --workdir=runs/FAMILY --pack=$OUT       # pieces <= 16 MiB
   python tools/reproduce.py FAMILY --workdir=runs/FAMILY --unpack=DIR
@@ -10,7 +11,9 @@
 FAMILY is a family's name (a folder of ``ssgm_zoo/models/``; ``ssgm-zoo list`` shows them).
 Seeds of one config train as one multi-seed program; what ``--workdir`` holds
 resumes; ``--budget_minutes`` stops at checkpoints when the time is spent and
-prints what is left. ``--override=train.epochs=5`` (repeatable) and
+prints what is left. ``--runs`` trains only the named runs: several processes
+may share one work directory, each skipping the runs another is training
+(``--status`` marks them "training now"). ``--override=train.epochs=5`` (repeatable) and
 ``--config_arg=smoke`` change every run (for short trials).
 """
 
@@ -26,6 +29,7 @@ _DATA_DIR = flags.DEFINE_string("data_dir", os.environ.get("SSGM_ZOO_DATA_DIR"),
 _BACKEND = flags.DEFINE_enum("backend", None, ["tensorflow", "jax"], "Keras backend.")
 _SEEDS = flags.DEFINE_list("seeds", None, "Seeds (default: the family's).")
 _LABELS = flags.DEFINE_list("labels", None, "Numbers of labels (default: the family's).")
+_RUNS = flags.DEFINE_list("runs", None, "Only these runs of the protocol (default: all).")
 _BUDGET = flags.DEFINE_float("budget_minutes", None, "Stop at checkpoints after this long.")
 _OVERRIDES = flags.DEFINE_multi_string("override", [], "key=value set on every run's config.")
 _CONFIG_ARG = flags.DEFINE_string("config_arg", None, "Appended to every config's argument.")
@@ -67,6 +71,7 @@ def main(argv):
             family, workdir, data_dir=_DATA_DIR.value,
             seeds=[int(s) for s in _SEEDS.value] if _SEEDS.value else None,
             labels=[int(n) for n in _LABELS.value] if _LABELS.value else None,
+            names=_RUNS.value,
             budget_minutes=_BUDGET.value,
             overrides={k: _value(v) for k, v in overrides.items()},
             config_arg=_CONFIG_ARG.value, verbose=0 if _QUIET.value else 1)
