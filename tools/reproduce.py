@@ -75,8 +75,12 @@ def main(argv):
             budget_minutes=_BUDGET.value,
             overrides={k: _value(v) for k, v in overrides.items()},
             config_arg=_CONFIG_ARG.value, verbose=0 if _QUIET.value else 1)
-    for name, state in reproduce.status(workdir).items():
-        print(f"{name:24s} {state}")
+    states = reproduce.status(workdir)
+    if not states:
+        print(f"{workdir} holds no runs yet (no {reproduce.MANIFEST}).")
+    width = max(map(len, states), default=0)
+    for name, state in states.items():
+        print(f"{name:{width}s}  {state}")
 
 
 if __name__ == "__main__":

@@ -80,3 +80,8 @@ def test_the_command_line_prints_each_runs_state(protocol):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "m1m2-mnist-100" in result.stdout and "finished" in result.stdout
+    empty = subprocess.run([sys.executable, "tools/reproduce.py", "kingma",
+                            f"--workdir={workdir}/nothing", "--status"], cwd=REPO,
+                           capture_output=True, text=True, timeout=120)
+    assert empty.returncode == 0 and "holds no runs yet" in empty.stdout
+    assert not (workdir / "nothing").exists()
