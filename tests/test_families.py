@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from ssgm_zoo import config as config_lib
 from ssgm_zoo import experiment, families
 from ssgm_zoo.zoo import commands, load_pretrained, publishing, registry
 from tests.backends import REPO
+from tests.toy_family import config as toy_config
 
 
 def test_the_registry_finds_each_family_folder_with_a_family_module():
@@ -51,13 +51,8 @@ def toy(monkeypatch, tmp_path):
 
 
 def test_a_family_from_outside_the_package_trains_publishes_and_loads(toy, tmp_path, data_dir):
-    config = config_lib.base_config("toy", "softmax", "softmax-mnist-100")
-    config.num_labeled = 100
-    config.train.batch_sizes = {"labeled": 50}
+    config = toy_config.get_config()
     config.train.steps_per_epoch, config.train.epochs = 20, 2
-    config.train.eval_every = config.train.checkpoint_every = 1
-    config.train.steps_per_execution = 10
-    config.model.num_classes = 10
     runs = [tmp_path / "s0", tmp_path / "s1"]
     for seed, run in enumerate(runs):
         config.seed = seed
