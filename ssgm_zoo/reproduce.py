@@ -59,15 +59,19 @@ def plan(family_name, *, seeds=None, labels=None, names=None):
     family = families.get(family_name)
     if family.protocol is None:
         raise ValueError(f"Family {family.name!r} has no protocol to reproduce.")
-    runs = family.protocol(seeds=seeds, labels=labels)
-    if names is not None:
-        unknown = [n for n in names if n not in {r.name for r in runs}]
-        if unknown:
-            raise ValueError(f"No run called {', '.join(map(repr, unknown))} in the "
-                             f"{family.name} protocol; its runs are: "
-                             f"{', '.join(r.name for r in runs)}.")
-        runs = [r for r in runs if r.name in set(names)]
-    return family, runs
+    return family, _named(family, family.protocol(seeds=seeds, labels=labels), names)
+
+
+def _named(family, runs, names):
+    """``runs`` narrowed to ``names`` (all of them for None), in the protocol's order."""
+    if names is None:
+        return runs
+    unknown = [n for n in names if n not in {r.name for r in runs}]
+    if unknown:
+        raise ValueError(f"No run called {', '.join(map(repr, unknown))} in the "
+                         f"{family.name} protocol; its runs are: "
+                         f"{', '.join(r.name for r in runs)}.")
+    return [r for r in runs if r.name in set(names)]
 
 
 def _read_manifest(workdir):
@@ -82,6 +86,10 @@ def _write_manifest(workdir, manifest):
     files.atomic_write_json(os.path.join(workdir, MANIFEST), manifest, indent=1)
 
 
+def _lock_path(workdir, name):
+    return os.path.join(workdir, LOCKS, f"{name}.lock")
+
+
 @contextlib.contextmanager
 def _lock(workdir, name, *, wait):
     """Holds ``<workdir>/.locks/<name>.lock``; yields False (holding nothing) when
@@ -89,9 +97,9 @@ def _lock(workdir, name, *, wait):
     if fcntl is None:
         yield True
         return
-    folder = os.path.join(workdir, LOCKS)
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, f"{name}.lock"), "a") as f:
+    path = _lock_path(workdir, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -176,8 +184,8 @@ def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None
 
     from ssgm_zoo import experiment
 
-    family, runs = plan(family_name, seeds=seeds, labels=labels, names=names)
-    order = [r.name for r in family.protocol(seeds=seeds, labels=labels)]
+    family, protocol = plan(family_name, seeds=seeds, labels=labels)
+    runs, order = _named(family, protocol, names), [r.name for r in protocol]
     os.makedirs(workdir, exist_ok=True)
     deadline = None if budget_minutes is None else time.monotonic() + 60 * budget_minutes
     extra = dict(overrides or {})
@@ -230,7 +238,7 @@ def status(workdir):
 
 def _held_elsewhere(workdir, name):
     """Whether a process holds run ``name``'s lock (creates nothing: works read-only)."""
-    path = os.path.join(workdir, LOCKS, f"{name}.lock")
+    path = _lock_path(workdir, name)
     if fcntl is None or not os.path.exists(path):
         return False
     try:
