@@ -13,6 +13,7 @@ shared. A run directory holds:
   model/                 the trained model in Keras's layout (config.json,
                          metadata.json, model.weights.h5) plus labeled_indices.json
   metrics.json           final metrics on the validation and test splits
+  .lock                  held by the process training in it (``ssgm_zoo.locks``)
 """
 
 import dataclasses
@@ -22,7 +23,7 @@ import os
 import platform
 import time
 
-from ssgm_zoo import checkpoint, data, families, files
+from ssgm_zoo import checkpoint, data, families, files, locks
 
 __all__ = ["run", "run_seeds", "prepare", "prepare_seeds", "run_splits", "seed_workdir", "RunData",
            "MODEL_DIR",
@@ -242,23 +243,33 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
     once it has passed; the run then resumes with the same call. ``seed_loop``
     is ``MultiSeedTrainer``'s (how one JAX program runs the seeds).
 
+    Each run directory's lock (``<run dir>/.lock``) is held while training, so
+    a second process started on one of them stops before it reads or writes
+    anything there.
+
     Returns:
         The final metrics of each seed, in the order of ``seeds``; None when the
         deadline stopped the run before its last epoch.
+
+    Raises:
+        locks.RunDirectoryBusy: another process is training in one of the run
+            directories.
     """
     from ssgm_zoo.training import MultiSeedTrainer
 
     started, started_at = time.time(), _now()
     seeds = [int(s) for s in seeds]
     workdirs = [seed_workdir(workdir, seed, len(seeds)) for seed in seeds]
-    runs = prepare_seeds(config, seeds, workdirs, data_dir=data_dir, verbose=verbose)
-    resumed_from = [trainer.latest_checkpoint() for trainer, _, _ in runs]
-    multi = MultiSeedTrainer([trainer for trainer, _, _ in runs], seed_loop=seed_loop)
-    multi.fit(deadline)
-    if multi.stopped_early:
-        return None
-    return [_finish(w, trainer, run_data, resolved, started, started_at, resumed)
-            for w, (trainer, run_data, resolved), resumed in zip(workdirs, runs, resumed_from)]
+    with locks.hold_run_dirs(workdirs):
+        runs = prepare_seeds(config, seeds, workdirs, data_dir=data_dir, verbose=verbose)
+        resumed_from = [trainer.latest_checkpoint() for trainer, _, _ in runs]
+        multi = MultiSeedTrainer([trainer for trainer, _, _ in runs], seed_loop=seed_loop)
+        multi.fit(deadline)
+        if multi.stopped_early:
+            return None
+        return [_finish(w, trainer, run_data, resolved, started, started_at, resumed)
+                for w, (trainer, run_data, resolved), resumed
+                in zip(workdirs, runs, resumed_from)]
 
 
 def prepare_seeds(config, seeds, workdirs=None, *, data_dir=None, verbose=1,

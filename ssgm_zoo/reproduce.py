@@ -12,9 +12,10 @@ Several processes may work in one directory at once (``--runs`` gives each
 its rows): a run is trained by whichever process holds its lock
 (``<workdir>/.locks/<name>.lock``; the others skip it), and each process
 writes to ``manifest.json`` only the runs it holds, merged under a lock into
-what is on disk. Locks are advisory ``flock`` locks, released when their
-process ends however it ends; where ``fcntl`` is missing (Windows) there are
-none, and one process at a time must use a directory.
+what is on disk. The locks are ``ssgm_zoo.locks``'s (released when their
+process ends, however it ends); each run directory also has the lock every
+training process takes (``experiment.run_seeds``), so a ``tools/train.py``
+started by hand on a run's directory is skipped too.
 
 Results made on another machine come back in pieces: ``pack`` writes what
 entries and tables need (final models, metrics, logs, configs; for unfinished
@@ -22,7 +23,6 @@ runs their latest checkpoint, to resume) as a gzipped tar split into parts of
 at most 16 MiB, and ``unpack`` restores them.
 """
 
-import contextlib
 import glob
 import io
 import json
@@ -32,12 +32,7 @@ import shlex
 import tarfile
 import time
 
-from ssgm_zoo import families, files
-
-try:
-    import fcntl
-except ImportError:  # Windows: no locks
-    fcntl = None
+from ssgm_zoo import families, files, locks
 
 __all__ = ["plan", "run_protocol", "status", "make_entries", "pack", "unpack", "MANIFEST",
            "PART_BYTES"]
@@ -90,25 +85,9 @@ def _lock_path(workdir, name):
     return os.path.join(workdir, LOCKS, f"{name}.lock")
 
 
-@contextlib.contextmanager
 def _lock(workdir, name, *, wait):
-    """Holds ``<workdir>/.locks/<name>.lock``; yields False (holding nothing) when
-    another process holds it and ``wait`` is False."""
-    if fcntl is None:
-        yield True
-        return
-    path = _lock_path(workdir, name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    """``locks.hold`` on ``<workdir>/.locks/<name>.lock``."""
+    return locks.hold(_lock_path(workdir, name), wait=wait)
 
 
 def _merge_manifest(workdir, family, order, held):
@@ -214,41 +193,45 @@ def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None
             if blocked:
                 entry["state"] = f"waiting for {', '.join(blocked)}"
             elif deadline is not None and time.monotonic() >= deadline:
-                entry["state"] = "partial" if entry.get("state") == "partial" else "pending"
+                entry["state"] = _unfinished(entry)
             else:
                 log(f"{run.name}: seeds {', '.join(map(str, run.seeds))}")
                 started = time.monotonic()
-                results = experiment.run_seeds(_config(run, workdir, extra, config_arg),
-                                               _run_dir(workdir, run), run.seeds,
-                                               data_dir=data_dir, verbose=verbose,
-                                               deadline=deadline)
-                entry["seconds"] = entry.get("seconds", 0.0) + time.monotonic() - started
-                entry["state"] = "partial" if results is None else "finished"
+                try:
+                    results = experiment.run_seeds(_config(run, workdir, extra, config_arg),
+                                                   _run_dir(workdir, run), run.seeds,
+                                                   data_dir=data_dir, verbose=verbose,
+                                                   deadline=deadline)
+                except locks.RunDirectoryBusy as busy:  # a tools/train.py started by hand
+                    log(f"{run.name}: skipped: {busy}")
+                    entry["state"] = _unfinished(entry)
+                else:
+                    entry["seconds"] = entry.get("seconds", 0.0) + time.monotonic() - started
+                    entry["state"] = "partial" if results is None else "finished"
             manifest = _merge_manifest(workdir, family.name, order, {run.name: entry})
     return manifest
 
 
+def _unfinished(entry):
+    """The state of a run that did not train to its end in this call."""
+    return "partial" if entry.get("state") == "partial" else "pending"
+
+
 def status(workdir):
     """``{run name: state}`` from the manifest (``finished``, ``partial``, ``pending``, ...),
-    with ``" (training now)"`` added where another process holds the run."""
+    with ``" (training now)"`` added where a process holds the run or one of its
+    run directories."""
     return {name: run.get("state", "pending") + (" (training now)"
-                                                 if _held_elsewhere(workdir, name) else "")
+                                                 if _training_now(workdir, name, run) else "")
             for name, run in _read_manifest(workdir)["runs"].items()}
 
 
-def _held_elsewhere(workdir, name):
-    """Whether a process holds run ``name``'s lock (creates nothing: works read-only)."""
-    path = _lock_path(workdir, name)
-    if fcntl is None or not os.path.exists(path):
-        return False
-    try:
-        with open(path) as f:
-            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
-    return False
+def _training_now(workdir, name, run):
+    """Whether a process holds run ``name``'s lock or one of its run directories' (creates
+    nothing: works read-only)."""
+    paths = [_lock_path(workdir, name)]
+    paths += [os.path.join(d, locks.RUN_LOCK) for d in run.get("run_dirs", ())]
+    return any(locks.held_elsewhere(p) for p in paths)
 
 
 def make_entries(workdir, *, data_dir=None, entries_dir=None, names=None):
@@ -278,7 +261,8 @@ def make_entries(workdir, *, data_dir=None, entries_dir=None, names=None):
 
 
 def _packed(workdir):
-    """The files of ``workdir`` worth bringing back: all but intermediate checkpoints."""
+    """The files of ``workdir`` worth bringing back: all but intermediate checkpoints
+    and locks."""
     keep = []
     for root, dirs, names in os.walk(workdir):
         rel = os.path.relpath(root, workdir)
@@ -291,7 +275,7 @@ def _packed(workdir):
             if done:
                 keep += [os.path.join(done[-1], name) for name in os.listdir(done[-1])]
         dirs[:] = [d for d in dirs if d != "checkpoints"]
-        keep += [os.path.join(root, n) for n in names]
+        keep += [os.path.join(root, n) for n in names if n != locks.RUN_LOCK]
     return sorted(keep)
 
 

@@ -1,14 +1,18 @@
 """tools/reproduce.py's functions on the toy family: choosing runs by name, and
 several processes sharing one work directory (locks, and a manifest each
-process writes only its own runs into)."""
+process writes only its own runs into); the run directory's lock that every
+training process holds (``ssgm_zoo.locks``)."""
 
 import dataclasses
 import importlib
 import json
+import subprocess
+import sys
 
 import pytest
 
-from ssgm_zoo import families, reproduce
+from ssgm_zoo import experiment, families, locks, reproduce
+from tests.backends import REPO
 fcntl = pytest.importorskip("fcntl")
 
 NAMES = ["first", "second", "third"]
@@ -78,3 +82,54 @@ def test_locks_are_not_packed(toy, tmp_path, data_dir):
     reproduce.pack(str(tmp_path), str(tmp_path / "out"))
     restored = reproduce.unpack(str(tmp_path / "out"), str(tmp_path / "back"))
     assert "manifest.json" in restored and not any(".locks" in p for p in restored)
+
+
+def _config():
+    return importlib.import_module("tests.toy_family.config").get_config()
+
+
+def test_a_run_directory_another_process_trains_in_is_left_untouched(toy, tmp_path, data_dir):
+    free, busy = tmp_path / "s0", tmp_path / "s1"
+    with locks.hold(str(busy / ".lock"), wait=True):
+        assert locks.held_elsewhere(str(busy / ".lock"))
+        with pytest.raises(locks.RunDirectoryBusy, match=f"training in {busy} "):
+            experiment.run_seeds(_config(), str(tmp_path / "s{seed}"), [0, 1],
+                                 data_dir=str(data_dir), verbose=0)
+        # Neither seed started: no config, split, log or checkpoint anywhere.
+        assert sorted(p.name for p in free.iterdir()) == [".lock"]
+        assert sorted(p.name for p in busy.iterdir()) == [".lock"]
+    # Released (by the failed call too): both seeds train now.
+    results = experiment.run_seeds(_config(), str(tmp_path / "s{seed}"), [0, 1],
+                                   data_dir=str(data_dir), verbose=0)
+    assert [m["seed"] for m in results] == [0, 1]
+    assert not locks.held_elsewhere(str(busy / ".lock"))
+
+
+def test_reproduce_skips_a_run_whose_directory_is_trained_by_hand(toy, tmp_path, data_dir):
+    with locks.hold(str(tmp_path / "second-s0" / ".lock"), wait=True):
+        manifest, messages = _run(tmp_path, data_dir)
+        assert any(m.startswith("second: skipped: Another process is training in ")
+                   for m in messages)
+        assert manifest["runs"]["second"]["state"] == "pending"
+        assert reproduce.status(str(tmp_path))["second"] == "pending (training now)"
+        assert manifest["runs"]["first"]["state"] == manifest["runs"]["third"]["state"] \
+            == "finished"
+    manifest, messages = _run(tmp_path, data_dir)
+    assert messages == ["second: seeds 0"] and manifest["runs"]["second"]["state"] == "finished"
+    reproduce.pack(str(tmp_path), str(tmp_path / "out"))
+    restored = reproduce.unpack(str(tmp_path / "out"), str(tmp_path / "back"))
+    assert "second-s0/metrics.json" in restored
+    assert not any(p.endswith(".lock") for p in restored)
+
+
+def test_train_refuses_a_busy_run_directory_with_a_message(tmp_path, data_dir):
+    run_dir = tmp_path / "run"
+    with locks.hold(str(run_dir / ".lock"), wait=True):
+        done = subprocess.run(
+            [sys.executable, "tools/train.py", "--config=tests/toy_family/config.py",
+             f"--workdir={run_dir}", f"--data_dir={data_dir}", "--quiet"],
+            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert f"train: Another process is training in {run_dir}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in run_dir.iterdir()) == [".lock"]

@@ -40,7 +40,7 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     if _BACKEND.value:
         ssgm_zoo.use_backend(_BACKEND.value)
-    from ssgm_zoo import experiment
+    from ssgm_zoo import experiment, locks
 
     config = _CONFIG.value
     if _SEED.value is not None and _SEEDS.value:
@@ -48,9 +48,12 @@ def main(argv):
     if _SEED.value is not None:
         config.seed = _SEED.value
     seeds = [int(s) for s in _SEEDS.value] if _SEEDS.value else [config.seed]
-    results = experiment.run_seeds(config, _WORKDIR.value, seeds, data_dir=_DATA_DIR.value,
-                                   verbose=0 if _QUIET.value else 1,
-                                   seed_loop=_SEED_LOOP.value)
+    try:
+        results = experiment.run_seeds(config, _WORKDIR.value, seeds, data_dir=_DATA_DIR.value,
+                                       verbose=0 if _QUIET.value else 1,
+                                       seed_loop=_SEED_LOOP.value)
+    except locks.RunDirectoryBusy as busy:
+        raise SystemExit(f"train: {busy}") from None
     for metrics in results:
         print({k: v for k, v in metrics.items()
                if k == "seed" or "error" in k or "elbo" in k})
