@@ -99,19 +99,7 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
     seed = int(resolved["seed"])
     label_seed = seed if resolved.get("label_seed", -1) < 0 else int(resolved["label_seed"])
     resolved["label_seed"] = label_seed
-    if workdir:
-        os.makedirs(workdir, exist_ok=True)
-        files.atomic_write_json(os.path.join(workdir, "run_config.json"), resolved, indent=2,
-                                default=str)
-
     splits, indices, held = run_splits(resolved, data_dir=data_dir, splits=splits)
-    if indices is not None and workdir:
-        extra = {} if held is None else {"labeled_validation": int(resolved["labeled_validation"]),
-                                         "validation_indices": [int(i) for i in held]}
-        data.save_indices(os.path.join(workdir, INDICES_FILE), indices,
-                          num_labeled=int(resolved["num_labeled"]), seed=label_seed,
-                          dataset=resolved["dataset"], **extra)
-
     keras.utils.set_random_seed(seed)
     run_data = RunData(splits=splits, labeled_indices=indices, validation_indices=held)
     model, train_data = families.load_object(spec.build)(resolved, run_data)
@@ -144,6 +132,19 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         upgrade_fingerprint=lambda old: fingerprint(family.upgrade_config(old)),
         device_cache=device_cache,
     )
+    # Written once the config has built a model and its trainer: a config they
+    # refuse leaves the run directory as it was.
+    if workdir:
+        os.makedirs(workdir, exist_ok=True)
+        files.atomic_write_json(os.path.join(workdir, "run_config.json"), resolved, indent=2,
+                                default=str)
+        if indices is not None:
+            extra = {} if held is None else {
+                "labeled_validation": int(resolved["labeled_validation"]),
+                "validation_indices": [int(i) for i in held]}
+            data.save_indices(os.path.join(workdir, INDICES_FILE), indices,
+                              num_labeled=int(resolved["num_labeled"]), seed=label_seed,
+                              dataset=resolved["dataset"], **extra)
     return trainer, run_data, resolved
 
 

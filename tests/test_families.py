@@ -100,3 +100,16 @@ def test_every_protocol_entry_option_is_an_argument_of_build_entry():
             options = dict(run.entry or {})
             assert set(options) <= accepted, (family.name, run.name, set(options) - accepted)
             assert options.get("weights_dtype", "float32") in checkpoint.WEIGHTS_DTYPES
+
+
+def test_a_config_the_trainer_refuses_leaves_the_run_directory_as_it_was(toy, tmp_path,
+                                                                         data_dir):
+    config = toy_config.get_config()
+    config.train.optimizer = {"name": "sgd", "learning_rate": 0.1, "linear_decay": [2, 5]}
+    with pytest.raises(ValueError, match="training runs 10 steps"):
+        experiment.run(config, str(tmp_path / "run"), data_dir=str(data_dir), verbose=0)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock"]
+    # The override the message names trains.
+    config.train.optimizer.linear_decay = (7, 10)
+    assert experiment.run(config, str(tmp_path / "run"), data_dir=str(data_dir),
+                          verbose=0)["epochs"] == 1

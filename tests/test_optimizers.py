@@ -54,3 +54,13 @@ def test_linear_decay_spec_keeps_then_lowers_the_learning_rate_to_zero():
     np.testing.assert_allclose(values, [0.2, 0.2, 0.1, 0.0, 0.0], atol=1e-7)
     with pytest.raises(ValueError, match="start_step < end_step"):
         make_optimizer({"name": "adam", "linear_decay": [8, 4]})
+
+
+def test_a_linear_decay_ending_before_the_last_step_is_refused_with_the_fix():
+    spec = {"name": "sgd", "learning_rate": 0.1, "linear_decay": [6, 10]}
+    make_optimizer(spec, total_steps=10)
+    make_optimizer(spec, total_steps=8)  # a shortened run: the rate never reaches 0
+    with pytest.raises(ValueError, match=r"linear_decay \[6, 10\] brings the learning rate to 0 "
+                                         r"at step 10, but training runs 15 steps: the last 5 "
+                                         r"would not move.*linear_decay=\"\(11, 15\)\""):
+        make_optimizer(spec, total_steps=15)

@@ -263,7 +263,8 @@ class Trainer:
             specs = optimizer
         else:
             specs = {name: optimizer for name in names}
-        self.optimizers = [make_optimizer(specs[name]) for name in names]
+        self.optimizers = [make_optimizer(specs[name], self.epochs * self.steps_per_epoch)
+                           for name in names]
         self._objective_variables = [list(model.objective_variables(n)) for n in names]
         if getattr(model, "disjoint_objectives", False):
             self._check_disjoint()

@@ -18,7 +18,10 @@ exactly theirs, at the risk of 0/0 for a weight whose gradient is exactly 0).
 
 ``"linear_decay": [start_step, end_step]`` keeps the learning rate until
 ``start_step`` and lowers it linearly to 0 at ``end_step`` (Salimans et al.
-2016's CIFAR-10 schedule: the last 400 of 1200 epochs).
+2016's CIFAR-10 schedule: the last 400 of 1200 epochs). Its steps are
+absolute: a run made longer than ``end_step`` is refused (its last steps
+would not move the weights), so that lengthening a config's
+``train.epochs`` without moving its decay fails at once, naming the fix.
 """
 
 import keras
@@ -96,19 +99,33 @@ class LinearDecayToZero(keras.optimizers.schedules.LearningRateSchedule):
                 "end_step": self.end_step}
 
 
-def make_optimizer(spec):
+def make_optimizer(spec, total_steps=None):
     """A Keras optimizer from a spec (see the module docstring).
+
+    Args:
+        spec: the spec.
+        total_steps: the steps the optimizer will take, if known.
 
     Raises:
         ValueError: ``bias_correction`` given for an optimizer other than Adam,
-            or an unknown optimizer name.
+            an unknown optimizer name, or a ``linear_decay`` that ends before
+            ``total_steps``.
     """
     spec = dict(spec)
     name = spec.pop("name", "adam")
     bias_correction = spec.pop("bias_correction", True)
     decay = spec.pop("linear_decay", None)
     if decay is not None:
-        spec["learning_rate"] = LinearDecayToZero(spec.get("learning_rate", 1e-3), *decay)
+        schedule = LinearDecayToZero(spec.get("learning_rate", 1e-3), *decay)
+        if total_steps is not None and schedule.end_step < int(total_steps):
+            raise ValueError(
+                f"train.optimizer.linear_decay {list(decay)} brings the learning rate to 0 at "
+                f"step {schedule.end_step}, but training runs {int(total_steps)} steps: the "
+                f"last {int(total_steps) - schedule.end_step} would not move the weights. "
+                f"Move the decay with the length (e.g. --config.train.optimizer.linear_decay="
+                f"\"({schedule.start_step + int(total_steps) - schedule.end_step}, "
+                f"{int(total_steps)})\"), or train fewer epochs.")
+        spec["learning_rate"] = schedule
     if not bias_correction:
         if str(name).lower() != "adam":
             raise ValueError(f"bias_correction=False is for Adam, not {name!r}.")

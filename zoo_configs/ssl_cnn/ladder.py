@@ -27,7 +27,7 @@ def get_config(arg=""):
     t.epochs = 150
     t.steps_per_execution = STEPS_PER_EPOCH
     t.optimizer = {"name": "adam", "learning_rate": 0.002,
-                   "linear_decay": [100 * STEPS_PER_EPOCH, 150 * STEPS_PER_EPOCH]}
+                   "linear_decay": (100 * STEPS_PER_EPOCH, 150 * STEPS_PER_EPOCH)}
     config.model = ml_collections.ConfigDict()
     m = config.model
     m.image_shape = (28, 28, 1)

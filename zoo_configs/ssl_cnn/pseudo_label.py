@@ -33,8 +33,8 @@ def get_config(arg="lab"):
     m.ramp_start = 1000
     m.ramp_end = 6000
     m.threshold = 0.95
-    config.train.optimizer["linear_decay"] = [m.ramp_end, config.train.epochs
-                                              * config.train.steps_per_epoch]
+    config.train.optimizer["linear_decay"] = (m.ramp_end, config.train.epochs
+                                              * config.train.steps_per_epoch)
     if smoke:
         configs.smoke(config, unlabeled=True)
         m.ramp_start, m.ramp_end = 0, 10
