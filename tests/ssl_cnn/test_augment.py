@@ -96,3 +96,18 @@ def test_augmented_digits_stay_in_range_and_keep_their_class(mnist_test_images, 
 def test_bad_strengths_are_named(bad):
     with pytest.raises(ValueError, match=next(iter(bad)).split("_")[-1]):
         DigitAugmentation(**bad)
+
+
+def test_a_probability_below_one_passes_the_other_images_unchanged():
+    x = np.random.default_rng(4).random((400, 28, 28, 1)).astype("float32")
+    strengths = dict(max_rotation=10, max_shift=2, max_scale=0.1, max_shear=10, elastic_alpha=34)
+    every = np_(DigitAugmentation(**strengths, seed=5)(x, training=True))
+    np.testing.assert_array_equal(  # 1 is the default: the same draws, the same images
+        np_(DigitAugmentation(**strengths, probability=1.0, seed=5)(x, training=True)), every)
+    some = np_(DigitAugmentation(**strengths, probability=0.25, seed=5)(x, training=True))
+    unchanged = np.all(some == x, axis=(1, 2, 3))
+    assert 0.65 < unchanged.mean() < 0.85, unchanged.mean()  # 0.75 expected
+    # The transformed ones are those of probability 1 (the same draws come first).
+    np.testing.assert_allclose(some[~unchanged], every[~unchanged], atol=1e-6)
+    with pytest.raises(ValueError, match="probability must lie in"):
+        DigitAugmentation(probability=0.0)

@@ -94,6 +94,10 @@ class DigitAugmentation(keras.layers.Layer):
         max_shear: degrees.
         elastic_alpha: pixels of displacement of the smoothed field (0: none).
         elastic_sigma: the smoothing Gaussian's standard deviation in pixels.
+        probability: the share of images transformed, each drawn independently;
+            the others pass unchanged (1: every image, as before this option;
+            a network that never sees an image without the resampling's blur
+            can fail on clean ones, ``docs/ssl_cnn.md``).
         seed: the seed of its random draws.
 
     Example:
@@ -105,7 +109,7 @@ class DigitAugmentation(keras.layers.Layer):
     """
 
     def __init__(self, max_rotation=0.0, max_shift=0.0, max_scale=0.0, max_shear=0.0,
-                 elastic_alpha=0.0, elastic_sigma=4.0, seed=0, **kwargs):
+                 elastic_alpha=0.0, elastic_sigma=4.0, probability=1.0, seed=0, **kwargs):
         super().__init__(**kwargs)
         values = dict(max_rotation=max_rotation, max_shift=max_shift, max_scale=max_scale,
                       max_shear=max_shear, elastic_alpha=elastic_alpha)
@@ -121,9 +125,12 @@ class DigitAugmentation(keras.layers.Layer):
                              f"{max_shear}.")
         if float(elastic_sigma) <= 0:
             raise ValueError(f"elastic_sigma must be positive, got {elastic_sigma}.")
+        if not 0 < float(probability) <= 1:
+            raise ValueError(f"probability must lie in (0, 1], got {probability}.")
         self.max_rotation, self.max_shift = float(max_rotation), float(max_shift)
         self.max_scale, self.max_shear = float(max_scale), float(max_shear)
         self.elastic_alpha, self.elastic_sigma = float(elastic_alpha), float(elastic_sigma)
+        self.probability = float(probability)
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self._kernel = gaussian_kernel(self.elastic_sigma)
@@ -163,7 +170,11 @@ class DigitAugmentation(keras.layers.Layer):
         if self.elastic_alpha:
             noise = self._uniform((n, h, w, 2), 1.0)
             source = source + self.elastic_alpha * self._smooth(noise)
-        return resample(images, source[..., 0], source[..., 1])
+        augmented = resample(images, source[..., 0], source[..., 1])
+        if self.probability == 1.0:  # no draw: the random stream stays as it was
+            return augmented
+        chosen = keras.random.uniform((n,), seed=self.seed_generator) < self.probability
+        return ops.where(chosen[:, None, None, None], augmented, images)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -172,4 +183,5 @@ class DigitAugmentation(keras.layers.Layer):
         return {**super().get_config(), "max_rotation": self.max_rotation,
                 "max_shift": self.max_shift, "max_scale": self.max_scale,
                 "max_shear": self.max_shear, "elastic_alpha": self.elastic_alpha,
-                "elastic_sigma": self.elastic_sigma, "seed": self.seed}
+                "elastic_sigma": self.elastic_sigma, "probability": self.probability,
+                "seed": self.seed}
