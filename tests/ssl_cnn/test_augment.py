@@ -111,3 +111,9 @@ def test_a_probability_below_one_passes_the_other_images_unchanged():
     np.testing.assert_allclose(some[~unchanged], every[~unchanged], atol=1e-6)
     with pytest.raises(ValueError, match="probability must lie in"):
         DigitAugmentation(probability=0.0)
+    # A config's model.augmentation may give it.
+    from ssgm_zoo.models.ssl_cnn.model import CNNClassifier
+
+    model = CNNClassifier(augmentation={"max_shift": 2, "probability": 0.5}, seed=0)
+    assert model.augment.probability == 0.5
+    assert CNNClassifier.from_config(model.get_config()).augment.probability == 0.5

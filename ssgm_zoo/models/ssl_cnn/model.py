@@ -39,7 +39,7 @@ from ssgm_zoo.models.ssl_cnn.networks import make_network
 __all__ = ["CNNClassifier", "PseudoLabel", "MeanTeacher", "AUGMENTATION_KEYS"]
 
 AUGMENTATION_KEYS = ("max_rotation", "max_shift", "max_scale", "max_shear", "elastic_alpha",
-                     "elastic_sigma")
+                     "elastic_sigma", "probability")
 
 
 def _cross_entropy(logits, labels):
