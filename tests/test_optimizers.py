@@ -64,3 +64,10 @@ def test_a_linear_decay_ending_before_the_last_step_is_refused_with_the_fix():
                                          r"at step 10, but training runs 15 steps: the last 5 "
                                          r"would not move.*linear_decay=\"\(11, 15\)\""):
         make_optimizer(spec, total_steps=15)
+
+
+def test_errors_name_where_the_spec_sits_in_the_config():
+    spec = {"name": "adam", "linear_decay": [1, 2]}
+    with pytest.raises(ValueError, match=r"^train.optimizer.generator.linear_decay .*"
+                                         r"--config.train.optimizer.generator.linear_decay="):
+        make_optimizer(spec, total_steps=4, path="train.optimizer.generator")

@@ -257,14 +257,15 @@ class Trainer:
         }
 
         names = [o.name for o in self.objectives]
-        if isinstance(optimizer, dict) and set(optimizer) == set(names) and all(
+        per_objective = isinstance(optimizer, dict) and set(optimizer) == set(names) and all(
             isinstance(v, dict) for v in optimizer.values()
-        ):
-            specs = optimizer
-        else:
-            specs = {name: optimizer for name in names}
-        self.optimizers = [make_optimizer(specs[name], self.epochs * self.steps_per_epoch)
-                           for name in names]
+        )
+        total_steps = self.epochs * self.steps_per_epoch
+        self.optimizers = [
+            make_optimizer(optimizer[name], total_steps, path=f"train.optimizer.{name}")
+            if per_objective else make_optimizer(optimizer, total_steps)
+            for name in names
+        ]
         self._objective_variables = [list(model.objective_variables(n)) for n in names]
         if getattr(model, "disjoint_objectives", False):
             self._check_disjoint()

@@ -99,12 +99,13 @@ class LinearDecayToZero(keras.optimizers.schedules.LearningRateSchedule):
                 "end_step": self.end_step}
 
 
-def make_optimizer(spec, total_steps=None):
+def make_optimizer(spec, total_steps=None, path="train.optimizer"):
     """A Keras optimizer from a spec (see the module docstring).
 
     Args:
         spec: the spec.
         total_steps: the steps the optimizer will take, if known.
+        path: where the spec sits in the config, for error messages.
 
     Raises:
         ValueError: ``bias_correction`` given for an optimizer other than Adam,
@@ -119,10 +120,10 @@ def make_optimizer(spec, total_steps=None):
         schedule = LinearDecayToZero(spec.get("learning_rate", 1e-3), *decay)
         if total_steps is not None and schedule.end_step < int(total_steps):
             raise ValueError(
-                f"train.optimizer.linear_decay {list(decay)} brings the learning rate to 0 at "
+                f"{path}.linear_decay {list(decay)} brings the learning rate to 0 at "
                 f"step {schedule.end_step}, but training runs {int(total_steps)} steps: the "
                 f"last {int(total_steps) - schedule.end_step} would not move the weights. "
-                f"Move the decay with the length (e.g. --config.train.optimizer.linear_decay="
+                f"Move the decay with the length (e.g. --config.{path}.linear_decay="
                 f"\"({schedule.start_step + int(total_steps) - schedule.end_step}, "
                 f"{int(total_steps)})\"), or train fewer epochs.")
         spec["learning_rate"] = schedule
@@ -134,4 +135,4 @@ def make_optimizer(spec, total_steps=None):
     try:
         return keras.optimizers.get({"class_name": name, "config": spec})
     except (ValueError, TypeError) as error:
-        raise ValueError(f"train.optimizer {dict(name=name, **spec)!r}: {error}") from error
+        raise ValueError(f"{path} {dict(name=name, **spec)!r}: {error}") from error
