@@ -19,10 +19,11 @@ def test_the_protocol_makes_the_two_entries_and_both_are_shipped():
     assert set(SHIPPED) == set(ENTRY_RUNS)
 
 
-def test_the_best_model_is_the_lowest_validation_error():
-    records = [registry.model_info(name) for name in SHIPPED]
-    best = min(records, key=lambda r: r.metrics["validation_error_rate"].published)
-    assert best.name == lab.ENTRY
+def test_the_best_model_has_the_lowest_validation_error():
+    # Ties allowed: since 2026-12-07 both shipped checkpoints miss 2 of the 500 images.
+    validation = {name: registry.model_info(name).metrics["validation_error_rate"].published
+                  for name in SHIPPED}
+    assert validation[lab.ENTRY] == min(validation.values())
 
 
 @pytest.mark.parametrize("name", SHIPPED)
