@@ -216,7 +216,9 @@ def test_label_dependence_sees_a_decoder_that_ignores_y_and_classifies_by_the_bo
     w[3:] = 0.0
     first.assign(w)
     ignoring = label_dependence(model, x, y, num_codes=5)
-    assert ignoring["pixel_change_label"] == 0.0 and ignoring["pixel_change_code"] > 0
+    # Zero up to rounding: the CPU's matmul kernels may sum rows in different orders.
+    assert ignoring["pixel_change_code"] > 0
+    assert ignoring["pixel_change_label"] < 1e-6 * ignoring["pixel_change_code"]
     with pytest.raises(ValueError, match="not an M2"):
         label_dependence(M1(hidden_units=(8,), latent_dim=2), x, y)
 
