@@ -33,7 +33,6 @@ def get_config(arg="lab"):
     m.consistency_weight = 10.0
     m.rampup_steps = 2000
     m.ema_decay = 0.99
-    m.augmentation.probability = 0.5
     if smoke:
         configs.smoke(config, unlabeled=True)
         m.rampup_steps, m.ema_decay = 10, 0.9

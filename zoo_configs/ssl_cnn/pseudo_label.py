@@ -39,7 +39,6 @@ def get_config(arg="lab"):
     m.ramp_start = 1000
     m.ramp_end = 6000
     m.threshold = 0.95
-    m.augmentation.probability = 0.5
     config.train.optimizer["linear_decay"] = (m.ramp_end, config.train.epochs
                                               * config.train.steps_per_epoch)
     if smoke:
