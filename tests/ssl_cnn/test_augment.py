@@ -2,6 +2,7 @@
 
 import math
 
+import keras
 import numpy as np
 import pytest
 from keras import ops
@@ -117,3 +118,22 @@ def test_a_probability_below_one_passes_the_other_images_unchanged():
     model = CNNClassifier(augmentation={"max_shift": 2, "probability": 0.5}, seed=0)
     assert model.augment.probability == 0.5
     assert CNNClassifier.from_config(model.get_config()).augment.probability == 0.5
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's graph modes")
+def test_the_same_draws_eagerly_in_a_graph_and_under_xla():
+    # The distortion is compiled with XLA in every TensorFlow mode (engine.xla_compiled):
+    # a run without jit_compile augments exactly as one with it.
+    import tensorflow as tf
+
+    x = np.random.default_rng(6).random((16, 28, 28, 1)).astype("float32")
+    strengths = dict(max_rotation=10, max_shift=2, max_scale=0.1, max_shear=10, elastic_alpha=34,
+                     probability=0.5)
+    eager, graph, xla = (DigitAugmentation(**strengths, seed=7) for _ in range(3))
+    in_graph = tf.function(lambda v: graph(v, training=True))
+    in_xla = tf.function(lambda v: xla(v, training=True), jit_compile=True)
+    for _ in range(2):  # and the seed generators move on alike
+        first = np_(eager(x, training=True))
+        np.testing.assert_array_equal(np_(in_graph(x)), first)
+        np.testing.assert_array_equal(np_(in_xla(x)), first)
+    assert not np.array_equal(first, x)

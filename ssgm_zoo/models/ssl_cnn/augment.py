@@ -23,6 +23,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from ssgm_zoo.training.engine import xla_compiled
+
 __all__ = ["DigitAugmentation", "gaussian_kernel", "blur_matrix", "affine_matrices", "resample"]
 
 
@@ -134,6 +136,8 @@ class DigitAugmentation(keras.layers.Layer):
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self._kernel = gaussian_kernel(self.elastic_sigma)
+        # Compiled with XLA even in TensorFlow runs without it: 6 times faster on a CPU.
+        self._distort = xla_compiled(self._distort_all)
 
     @property
     def active(self):
@@ -154,7 +158,9 @@ class DigitAugmentation(keras.layers.Layer):
     def call(self, images, training=False):
         if not training or not self.active:
             return images
-        images = ops.convert_to_tensor(images, "float32")
+        return self._distort(ops.convert_to_tensor(images, "float32"))
+
+    def _distort_all(self, images):
         n = ops.shape(images)[0]
         h, w = images.shape[1], images.shape[2]
         angle = self._uniform((n,), math.radians(self.max_rotation))
