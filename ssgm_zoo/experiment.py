@@ -248,6 +248,12 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
     a second process started on one of them stops before it reads or writes
     anything there.
 
+    A seed that had finished before the call (its last checkpoint is its last
+    epoch and its ``metrics.json`` is written) trains nothing and is not
+    exported again: its metrics are read back as they are, so its model, its
+    sessions' log and its ``final_session_wall_seconds`` stay those of the
+    session that trained it.
+
     Returns:
         The final metrics of each seed, in the order of ``seeds``; None when the
         deadline stopped the run before its last epoch.
@@ -269,6 +275,8 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
         if multi.stopped_early:
             return None
         return [_finish(w, trainer, run_data, resolved, started, started_at, resumed)
+                if trainer.epochs_trained or not os.path.exists(os.path.join(w, "metrics.json"))
+                else _saved_metrics(w)
                 for w, (trainer, run_data, resolved), resumed
                 in zip(workdirs, runs, resumed_from)]
 
@@ -299,6 +307,12 @@ def prepare_seeds(config, seeds, workdirs=None, *, data_dir=None, verbose=1,
         runs.append(prepare(seeded, workdir, data_dir=data_dir, verbose=verbose,
                             eval_splits=eval_splits, splits=splits, device_cache=cache))
     return runs
+
+
+def _saved_metrics(workdir):
+    """The ``metrics.json`` a finished run wrote."""
+    with open(os.path.join(workdir, "metrics.json")) as f:
+        return json.load(f)
 
 
 def _finish(workdir, trainer, run_data, resolved, started, started_at, resumed_from):

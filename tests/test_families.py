@@ -113,3 +113,25 @@ def test_a_config_the_trainer_refuses_leaves_the_run_directory_as_it_was(toy, tm
     config.train.optimizer.linear_decay = (7, 10)
     assert experiment.run(config, str(tmp_path / "run"), data_dir=str(data_dir),
                           verbose=0)["epochs"] == 1
+
+
+def test_a_finished_run_run_again_trains_and_exports_nothing(toy, tmp_path, data_dir):
+    # A protocol that finds finished runs (copied in, or a manifest lost) must not
+    # re-export them: the entry would report the seconds-long second session.
+    config = toy_config.get_config()
+    run = tmp_path / "run"
+    first = experiment.run(config, str(run), data_dir=str(data_dir), verbose=0)
+    def files():  # the logs are rewritten alike on resume; the export must not be
+        return {p.relative_to(run): (p.read_bytes(), p.stat().st_mtime_ns
+                                     if p.name == "metrics.json" or "model" in p.parts else 0)
+                for p in run.rglob("*") if p.is_file() and p.name != ".lock"}
+
+    before = files()
+    again = experiment.run(config, str(run), data_dir=str(data_dir), verbose=0)
+    assert again == json.loads(json.dumps(first, default=str))
+    assert files() == before
+    # One epoch more is a new session: it trains, and exports anew.
+    config.train.epochs += 1
+    longer = experiment.run(config, str(run), data_dir=str(data_dir), verbose=0)
+    assert longer["epochs"] == first["epochs"] + 1
+    assert (run / experiment.SESSIONS_FILE).read_text().count("\n") == 2

@@ -247,6 +247,7 @@ class Trainer:
         self.upgrade_fingerprint = upgrade_fingerprint or (lambda old: old)
         self.history = []
         self.epoch = 0  # epochs completed
+        self.epochs_trained = 0  # of them, those this object trained (not restored)
         self.stopped_early = False  # by fit's deadline
         self._show_seed = False  # set by MultiSeedTrainer: progress bars name the seed
 
@@ -606,6 +607,7 @@ class Trainer:
     def _end_epoch(self, sums, seconds):
         """The epoch's record: mean training metrics, time, and evaluation when due."""
         self.epoch += 1
+        self.epochs_trained += 1
         record = {"epoch": self.epoch, "step": self.epoch * self.steps_per_epoch}
         record.update({f"train_{k}": v / self.steps_per_epoch for k, v in sums.items()})
         record["epoch_seconds"] = seconds
