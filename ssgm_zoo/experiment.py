@@ -32,6 +32,7 @@ __all__ = ["run", "run_seeds", "prepare", "prepare_seeds", "run_splits", "seed_w
 MODEL_DIR = "model"
 INDICES_FILE = "labeled_indices.json"
 SESSIONS_FILE = "sessions.jsonl"
+METRICS_FILE = "metrics.json"  # a finished run's final metrics
 
 
 @dataclasses.dataclass(frozen=True)
@@ -275,8 +276,8 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
         if multi.stopped_early:
             return None
         return [_finish(w, trainer, run_data, resolved, started, started_at, resumed)
-                if trainer.epochs_trained or not os.path.exists(os.path.join(w, "metrics.json"))
-                else _saved_metrics(w)
+                if trainer.epochs_trained or not os.path.exists(os.path.join(w, METRICS_FILE))
+                else files.read_json(os.path.join(w, METRICS_FILE))
                 for w, (trainer, run_data, resolved), resumed
                 in zip(workdirs, runs, resumed_from)]
 
@@ -309,12 +310,6 @@ def prepare_seeds(config, seeds, workdirs=None, *, data_dir=None, verbose=1,
     return runs
 
 
-def _saved_metrics(workdir):
-    """The ``metrics.json`` a finished run wrote."""
-    with open(os.path.join(workdir, "metrics.json")) as f:
-        return json.load(f)
-
-
 def _finish(workdir, trainer, run_data, resolved, started, started_at, resumed_from):
     """Final metrics, the session's line, the exported model and ``metrics.json`` of a run."""
     model = trainer.model
@@ -342,12 +337,11 @@ def _finish(workdir, trainer, run_data, resolved, started, started_at, resumed_f
 
     extra = {}
     if indices is not None:  # the model directory carries the run's labeled split as written
-        with open(os.path.join(workdir, INDICES_FILE)) as f:
-            extra[INDICES_FILE] = json.load(f)
+        extra[INDICES_FILE] = files.read_json(os.path.join(workdir, INDICES_FILE))
     checkpoint.save_model_dir(model, os.path.join(workdir, MODEL_DIR),
                               metadata={"metrics": _scalars(metrics), "config": resolved},
                               extra_files=extra)
-    files.atomic_write_json(os.path.join(workdir, "metrics.json"), metrics, indent=2,
+    files.atomic_write_json(os.path.join(workdir, METRICS_FILE), metrics, indent=2,
                             default=str)
     return metrics
 

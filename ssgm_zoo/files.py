@@ -27,7 +27,7 @@ import secrets
 import shutil
 import stat
 
-__all__ = ["sha256_file", "atomic_write", "atomic_write_json", "atomic_directory",
+__all__ = ["sha256_file", "atomic_write", "atomic_write_json", "read_json", "atomic_directory",
            "check_output_path", "OutputPathError"]
 
 
@@ -165,6 +165,12 @@ def atomic_write(path, mode="w", *, encoding=None, newline=None, durable=True):
         raise
     if durable:
         _fsync_folder(folder)
+
+
+def read_json(path):
+    """The JSON document in the file ``path`` (the counterpart of ``atomic_write_json``)."""
+    with open(path) as f:
+        return json.load(f)
 
 
 def atomic_write_json(path, obj, *, indent=1, durable=True, **dump_kwargs):

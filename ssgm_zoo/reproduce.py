@@ -25,7 +25,6 @@ at most 16 MiB, and ``unpack`` restores them.
 
 import glob
 import io
-import json
 import os
 import pathlib
 import shlex
@@ -73,8 +72,7 @@ def _read_manifest(workdir):
     path = os.path.join(workdir, MANIFEST)
     if not os.path.exists(path):
         return {"runs": {}}
-    with open(path) as f:
-        return json.load(f)
+    return files.read_json(path)
 
 
 def _write_manifest(workdir, manifest):

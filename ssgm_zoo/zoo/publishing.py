@@ -10,11 +10,10 @@ from the family registry.
 
 import dataclasses
 import hashlib
-import json
 import pathlib
 import shutil
 
-from ssgm_zoo import checkpoint, families, files
+from ssgm_zoo import checkpoint, experiment, families, files
 from ssgm_zoo.evaluation import METRIC_UNITS, metric_over_runs
 from ssgm_zoo.zoo import registry
 from ssgm_zoo.zoo.records import EntryRecord, FileInfo, HubRef, Metric, Training
@@ -30,11 +29,6 @@ def file_table(directory):
     directory = pathlib.Path(directory)
     return {p.name: {"sha256": files.sha256_file(p), "size": p.stat().st_size}
             for p in sorted(directory.iterdir()) if p.is_file()}
-
-
-def _read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def _unit(spec, metric):
@@ -82,10 +76,11 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
     if weights_dtype not in checkpoint.WEIGHTS_DTYPES:
         raise ValueError(f"weights_dtype must be one of {checkpoint.WEIGHTS_DTYPES}, "
                          f"got {weights_dtype!r}.")
-    runs = [(pathlib.Path(d), _read_json(pathlib.Path(d) / "metrics.json")) for d in run_dirs]
+    runs = [(pathlib.Path(d), files.read_json(pathlib.Path(d) / experiment.METRICS_FILE))
+            for d in run_dirs]
     if not runs:
         raise ValueError("build_entry needs at least one run directory.")
-    configs = [families.resolve(_read_json(d / "run_config.json")) for d, _ in runs]
+    configs = [families.resolve(files.read_json(d / "run_config.json")) for d, _ in runs]
     if len({(f.name, s.name) for f, s in configs}) != 1:
         raise ValueError("All runs of an entry must train the same model of the same family.")
     family, spec = configs[0]
@@ -94,9 +89,9 @@ def build_entry(name, run_dirs, *, entries_dir, command, base_entry=None, extra_
         raise ValueError(f"Runs {missing} report no {spec.select_by}, which selects the "
                          "published run.")
     published_dir, published = min(runs, key=lambda r: (r[1][spec.select_by], r[1]["seed"]))
-    run_config = family.upgrade_config(_read_json(published_dir / "run_config.json"))
+    run_config = family.upgrade_config(files.read_json(published_dir / "run_config.json"))
     model_dir = published_dir / "model"
-    meta = _read_json(model_dir / checkpoint.METADATA_FILE)
+    meta = files.read_json(model_dir / checkpoint.METADATA_FILE)
     model = checkpoint.load_model_dir(model_dir)
     trained, model = model, model.for_entry()  # a family may ship a lighter model
     checkpoint.round_weights(model, weights_dtype)  # what the stored file will hold
@@ -288,7 +283,7 @@ def _read_record(name, entries_dir):
     path = pathlib.Path(entries_dir) / f"{name}.json"
     if not path.is_file():
         raise FileNotFoundError(f"No record {path}.")
-    return EntryRecord.from_dict(_read_json(path), name=name)
+    return EntryRecord.from_dict(files.read_json(path), name=name)
 
 
 def _rewrite_card_and_record(record, entries_dir):
