@@ -20,7 +20,8 @@ started by hand on a run's directory is skipped too.
 Results made on another machine come back in pieces: ``pack`` writes what
 entries and tables need (final models, metrics, logs, configs; for unfinished
 runs their latest checkpoint, to resume) as a gzipped tar split into parts of
-at most 16 MiB, and ``unpack`` restores them.
+at most 16 MiB, and ``unpack`` restores them, into any directory: a manifest's
+run directories are read in the work directory as it is now (``run_dirs``).
 """
 
 import glob
@@ -31,10 +32,10 @@ import shlex
 import tarfile
 import time
 
-from ssgm_zoo import families, files, locks
+from ssgm_zoo import experiment, families, files, locks
 
-__all__ = ["plan", "run_protocol", "status", "make_entries", "pack", "unpack", "MANIFEST",
-           "PART_BYTES"]
+__all__ = ["plan", "run_protocol", "status", "run_dirs", "finished_metrics", "make_entries",
+           "pack", "unpack", "MANIFEST", "PART_BYTES"]
 
 MANIFEST = "manifest.json"
 LOCKS = ".locks"
@@ -101,6 +102,39 @@ def _merge_manifest(workdir, family, order, held):
     return merged
 
 
+def run_dirs(workdir, run):
+    """The run directories of a manifest entry ``run``, in ``workdir`` as it is now.
+
+    The manifest records each seed's directory as the machine that trained it
+    named it; a protocol's run directories are always direct children of its
+    work directory, so a work directory unpacked elsewhere (``unpack``) or
+    moved is read where it is.
+    """
+    return [os.path.join(workdir, os.path.basename(os.path.normpath(d)))
+            for d in run.get("run_dirs", ())]
+
+
+def finished_metrics(workdir):
+    """``{run name: [final metrics of each finished seed]}`` of a protocol work
+    directory, in the manifest's order (runs no seed of which has finished are left
+    out): what a family's table over its protocol reads.
+
+    Raises:
+        FileNotFoundError: ``workdir`` has no manifest.
+    """
+    path = os.path.join(workdir, MANIFEST)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} does not exist: no protocol has run in {workdir} "
+                                "(tools/reproduce.py FAMILY --workdir=... first).")
+    out = {}
+    for name, run in files.read_json(path)["runs"].items():
+        done = [os.path.join(d, experiment.METRICS_FILE) for d in run_dirs(workdir, run)]
+        seeds = [files.read_json(f) for f in done if os.path.exists(f)]
+        if seeds:
+            out[name] = seeds
+    return out
+
+
 def _run_dir(workdir, run):
     """The run directories' template: ``experiment.seed_workdir`` fills in ``{seed}``."""
     return f"{workdir}/{run.name}-s{{seed}}"
@@ -159,8 +193,6 @@ def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None
     """
     import keras
 
-    from ssgm_zoo import experiment
-
     family, protocol = plan(family_name, seeds=seeds, labels=labels)
     runs, order = _named(family, protocol, names), [r.name for r in protocol]
     os.makedirs(workdir, exist_ok=True)
@@ -183,7 +215,8 @@ def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None
                           "command": _command(run, workdir, data_dir, backend, extra),
                           "entry": None if run.entry is None else dict(run.entry)})
             if entry.get("state") == "finished" and all(
-                    os.path.exists(os.path.join(d, "metrics.json")) for d in entry["run_dirs"]):
+                    os.path.exists(os.path.join(d, experiment.METRICS_FILE))
+                    for d in run_dirs(workdir, entry)):
                 manifest = _merge_manifest(workdir, family.name, order, {run.name: entry})
                 continue
             blocked = [n for n in run.needs
@@ -228,7 +261,7 @@ def _training_now(workdir, name, run):
     """Whether a process holds run ``name``'s lock or one of its run directories' (creates
     nothing: works read-only)."""
     paths = [_lock_path(workdir, name)]
-    paths += [os.path.join(d, locks.RUN_LOCK) for d in run.get("run_dirs", ())]
+    paths += [os.path.join(d, locks.RUN_LOCK) for d in run_dirs(workdir, run)]
     return any(locks.held_elsewhere(p) for p in paths)
 
 
@@ -253,7 +286,7 @@ def make_entries(workdir, *, data_dir=None, entries_dir=None, names=None):
             continue
         options = dict(run["entry"])
         records.append(publishing.build_entry(
-            name, run["run_dirs"], entries_dir=entries_dir or family.entries_dir,
+            name, run_dirs(workdir, run), entries_dir=entries_dir or family.entries_dir,
             command=run["command"], data_dir=data_dir, **options))
     return records
 
@@ -267,7 +300,8 @@ def _packed(workdir):
         parts = [] if rel == "." else rel.split(os.sep)
         if "checkpoints" in parts or parts[:1] == [LOCKS]:
             continue
-        if "checkpoints" in dirs and not os.path.exists(os.path.join(root, "metrics.json")):
+        finished = os.path.exists(os.path.join(root, experiment.METRICS_FILE))
+        if "checkpoints" in dirs and not finished:
             # An unfinished run keeps its latest checkpoint, to resume elsewhere.
             done = sorted(glob.glob(os.path.join(root, "checkpoints", "epoch_*")))
             if done:

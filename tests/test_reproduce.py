@@ -76,6 +76,21 @@ def test_a_run_another_process_holds_is_skipped_and_its_manifest_entry_kept(
     assert manifest["runs"]["second"]["seconds"] > 12.5
 
 
+def test_a_work_directory_moved_elsewhere_is_read_where_it_is(toy, tmp_path, data_dir):
+    _run(tmp_path / "first_machine", data_dir, names=["first", "second"])
+    (tmp_path / "first_machine").rename(tmp_path / "here")  # the manifest names the old paths
+    here = str(tmp_path / "here")
+    metrics = reproduce.finished_metrics(here)
+    assert list(metrics) == ["first", "second"]
+    assert [m["seed"] for m in metrics["first"]] == [0]
+    assert reproduce.status(here) == {"first": "finished", "second": "finished"}
+    manifest, messages = _run(tmp_path / "here", data_dir)
+    assert messages == ["third: seeds 0"]  # the finished runs are not trained again
+    assert not (tmp_path / "first_machine").exists()
+    with pytest.raises(FileNotFoundError, match="no protocol has run"):
+        reproduce.finished_metrics(str(tmp_path / "elsewhere"))
+
+
 def test_locks_are_not_packed(toy, tmp_path, data_dir):
     _run(tmp_path, data_dir, names=["first"])
     assert (tmp_path / ".locks" / "first.lock").exists()

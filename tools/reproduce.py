@@ -14,7 +14,9 @@ resumes; ``--budget_minutes`` stops at checkpoints when the time is spent and
 prints what is left. ``--runs`` trains only the named runs: several processes
 may share one work directory, each skipping the runs another is training
 (``--status`` marks them "training now"). ``--override=train.epochs=5`` (repeatable) and
-``--config_arg=smoke`` change every run (for short trials).
+``--config_arg=smoke`` change every run (for short trials). A work directory may be
+unpacked or moved anywhere: its runs are read where it is, not where the manifest
+says the first machine kept them.
 """
 
 import ast

@@ -52,10 +52,15 @@ def test_packed_results_unpack_and_make_entries(protocol, tmp_path, data_dir, mo
     restored = reproduce.unpack(str(tmp_path / "out"), str(tmp_path / "back"))
     assert "manifest.json" in restored
     assert not any("/checkpoints/" in name for name in restored)  # finished runs: none
-    # Entries from the restored runs (the manifest's paths are those of the first machine).
+    # Entries from the restored runs, the manifest's paths being those of the first
+    # machine, which are gone.
     monkeypatch.setenv("SSGM_ZOO_ENTRIES", str(tmp_path / "entries"))
-    records = reproduce.make_entries(str(workdir), data_dir=str(data_dir),
-                                     entries_dir=tmp_path / "entries")
+    workdir.rename(tmp_path / "first_machine")
+    try:
+        records = reproduce.make_entries(str(tmp_path / "back"), data_dir=str(data_dir),
+                                         entries_dir=tmp_path / "entries")
+    finally:
+        (tmp_path / "first_machine").rename(workdir)
     assert [r.name for r in records] == ["m1-mnist", "m1m2-mnist-100", "m2-mnist-100"]
     m1m2 = registry.model_info("m1m2-mnist-100")
     assert m1m2.training.seeds == (0, 1) and m1m2.base_entry == "m1-mnist"

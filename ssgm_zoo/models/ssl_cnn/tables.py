@@ -9,36 +9,16 @@ Example:
     python -c "from ssgm_zoo.models.ssl_cnn import tables; print(tables.comparison_table('runs/ssl_cnn'))"
 """
 
-import json
-import os
-
 import numpy as np
+
+from ssgm_zoo import reproduce
 
 __all__ = ["comparison_table", "run_metrics"]
 
 
 def run_metrics(workdir):
     """``{run name: [metrics of each finished seed]}``, in the manifest's order."""
-    path = os.path.join(workdir, "manifest.json")
-    try:
-        with open(path) as f:
-            manifest = json.load(f)
-    except FileNotFoundError as error:
-        raise FileNotFoundError(f"{path} does not exist: run tools/reproduce.py ssl_cnn "
-                                f"--workdir={workdir} first.") from error
-    out = {}
-    for name, run in manifest["runs"].items():
-        seeds = []
-        for run_dir in run.get("run_dirs", []):
-            metrics_file = os.path.join(run_dir, "metrics.json")
-            if not os.path.isabs(run_dir) and not os.path.exists(metrics_file):
-                metrics_file = os.path.join(workdir, os.path.basename(run_dir), "metrics.json")
-            if os.path.exists(metrics_file):
-                with open(metrics_file) as f:
-                    seeds.append(json.load(f))
-        if seeds:
-            out[name] = seeds
-    return out
+    return reproduce.finished_metrics(workdir)
 
 
 def _percent(values):
