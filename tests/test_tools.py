@@ -182,6 +182,41 @@ def test_misclassified_figure_draws_exactly_the_wrong_images(tmp_path):
         plot_misclassified(predicted[:5], images, labels, tmp_path / "bad.png")
 
 
+def test_figures_are_saved_with_a_palette_exact_when_they_have_few_colours(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from ssgm_zoo import figures
+
+    plt = figures._pyplot()
+
+    def render(image):
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.imshow(image, interpolation="nearest")
+        ax.axis("off")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, dpi=110, format="png")
+        return fig, np.asarray(Image.open(buffer).convert("RGB")).astype(int)
+
+    few = np.zeros((8, 8, 3))
+    few[::2, :, 0] = 1.0  # red and black stripes on white paper
+    fig, reference = render(few)
+    figures._save(fig, tmp_path / "few.png")
+    saved = Image.open(tmp_path / "few.png")
+    assert saved.mode == "P"
+    np.testing.assert_array_equal(np.asarray(saved.convert("RGB")), reference)
+    # A smooth gradient of 4,096 colours: the nearest of 256, close to the render.
+    ramp = np.linspace(0, 1, 64)
+    many = np.stack(np.broadcast_arrays(ramp[:, None], ramp[None, :], 0.5), -1)
+    fig, reference = render(many)
+    assert len(np.unique(reference.reshape(-1, 3), axis=0)) > 256
+    figures._save(fig, tmp_path / "many.png")
+    saved = Image.open(tmp_path / "many.png")
+    difference = np.abs(np.asarray(saved.convert("RGB")).astype(int) - reference)
+    assert saved.mode == "P" and difference.mean() < 3 and difference.max() < 32
+
+
 def test_seed_benchmark_times_each_seed_count_and_compares_with_separate_runs(data_dir):
     config = load_config_file(REPO / "zoo_configs" / "kingma" / "m2_mnist.py:100,smoke")
     config.train.steps_per_epoch = 4
