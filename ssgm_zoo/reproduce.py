@@ -21,7 +21,10 @@ Results made on another machine come back in pieces: ``pack`` writes what
 entries and tables need (final models, metrics, logs, configs; for unfinished
 runs their latest checkpoint, to resume) as a gzipped tar split into parts of
 at most 16 MiB, and ``unpack`` restores them, into any directory: a manifest's
-run directories are read in the work directory as it is now (``run_dirs``).
+run directories are read in the work directory as it is now (``run_dirs``). An
+unfinished run whose config names a path inside the work directory (a protocol
+override with ``{workdir}``) resumes only under that path: elsewhere its
+checkpoint's configuration differs and training refuses it, saying which field.
 """
 
 import glob
