@@ -110,6 +110,19 @@ def test_logs_checkpoints_and_tensorboard_are_written(tmp_path):
     assert {"train_loss", "train_code_norm", "validation_squared_error"} <= tags
 
 
+def test_a_run_without_its_tensorboard_writer_stops_before_training(tmp_path, monkeypatch):
+    import sys
+
+    # As on a machine where tensorboardX cannot import (protobuf missing).
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)
+    trainer = make_trainer(tiny_model(), workdir=str(tmp_path / "run"), epochs=2)
+    with pytest.raises(ImportError, match="tensorboardX.*protobuf"):
+        trainer.fit()
+    assert trainer.epoch == 0
+    assert not (tmp_path / "run" / "checkpoints").exists()
+    assert not (tmp_path / "run" / "metrics.jsonl").exists()
+
+
 @keras.saving.register_keras_serializable(package="ssgm_zoo_tests")
 class Toy(ZooModel):
     """log(w) goes to NaN once gradient steps push w below zero."""

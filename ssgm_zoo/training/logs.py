@@ -41,6 +41,19 @@ def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _summary_writer_class():
+    """tensorboardX's ``SummaryWriter``, or an ImportError naming what is missing."""
+    try:
+        from tensorboardX import SummaryWriter
+    except ImportError as error:
+        raise ImportError(
+            f"The run's TensorBoard logs need tensorboardX, which does not import here "
+            f"({error}): `pip install tensorboardX` (it needs protobuf; on the GPU machine "
+            "stage both: `bash ../shared/device/stage.sh tensorboardX==2.6.5 "
+            "protobuf==7.36.2`).") from error
+    return SummaryWriter
+
+
 class RunLog:
     """Appends one record per epoch to a run folder's metric files.
 
@@ -50,19 +63,13 @@ class RunLog:
 
     def __init__(self, workdir):
         self.workdir = str(workdir)
+        self._summary_writer = _summary_writer_class()  # before any training, not after
         os.makedirs(self.workdir, exist_ok=True)
         self._writer = None
 
     def _tensorboard(self):
         if self._writer is None:
-            try:
-                from tensorboardX import SummaryWriter
-            except ImportError as error:  # pragma: no cover - depends on the install
-                raise ImportError(
-                    "tensorboardX is needed for the run's TensorBoard logs: `pip install "
-                    "tensorboardX` (on the GPU machine, stage it: `bash ../shared/device/"
-                    "stage.sh tensorboardX==2.6.5`).") from error
-            self._writer = SummaryWriter(os.path.join(self.workdir, TENSORBOARD_DIR))
+            self._writer = self._summary_writer(os.path.join(self.workdir, TENSORBOARD_DIR))
         return self._writer
 
     def write(self, record):
