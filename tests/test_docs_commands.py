@@ -1,8 +1,11 @@
-"""The training commands in docs/ (the pending GPU runs above all) parse.
+"""The training commands in docs/ (the pending GPU runs above all) parse, and name
+their data folder.
 
 A GPU session runs them as written; an override the tools cannot parse
 (a misspelt field, a value of the wrong type) would fail there, after the
-machine was started. They are parsed as the tools parse them
+machine was started; so would a command without ``--data_dir``, whose data
+tensorflow-datasets would try to download on a machine with neither
+tensorflow-datasets nor a network. They are parsed as the tools parse them
 (``ssgm_zoo.config.parse_flags``). Shell loops (``for V in "a" "b"; do``,
 ``for A in elu relu; do``) are expanded with each of their values.
 """
@@ -35,14 +38,15 @@ def _commands():
                 for match in _TRAIN.finditer(text):
                     if text[:match.start()].endswith('--command="'):
                         continue  # a record's command, quoted inside another
-                    args = [a for a in shlex.split(re.sub(r"\$\([^)]*\)", "x", match.group(1)))
-                            if a.startswith("--config")]
+                    words = shlex.split(re.sub(r"\$\([^)]*\)", "x", match.group(1)))
+                    args = [a for a in words if a.startswith("--config")]
                     if args and "$" not in " ".join(args):
-                        yield pytest.param(args, id=f"{doc.name}:{' '.join(args)[:120]}")
+                        yield pytest.param(args, words, id=f"{doc.name}:{' '.join(args)[:120]}")
 
 
-@pytest.mark.parametrize("args", list(_commands()))
-def test_config_overrides_of_documented_commands_parse(args):
+@pytest.mark.parametrize("args,words", list(_commands()))
+def test_config_overrides_of_documented_commands_parse(args, words):
+    assert any(w.startswith("--data_dir=") for w in words), "no --data_dir"
     argv = ["train.py"] + [a.replace("zoo_configs/", f"{REPO}/zoo_configs/", 1) for a in args]
     values = flags.FlagValues()
     config_flags.DEFINE_config_file("config", flag_values=values, sys_argv=argv)
