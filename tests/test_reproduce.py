@@ -91,6 +91,24 @@ def test_a_work_directory_moved_elsewhere_is_read_where_it_is(toy, tmp_path, dat
         reproduce.finished_metrics(str(tmp_path / "elsewhere"))
 
 
+def test_a_call_given_only_the_manifest_trains_its_rows_and_unpacks_beside_the_rest(
+        toy, tmp_path, data_dir):
+    # docs/performance.md's GPU procedure: here "first" and "second" are done; a call
+    # carries in the manifest alone, trains "third", and its pieces come back here.
+    here, call = tmp_path / "here", tmp_path / "call"
+    _run(here, data_dir, names=["first", "second"])
+    call.mkdir()
+    (call / "manifest.json").write_text((here / "manifest.json").read_text())
+    _, messages = _run(call, data_dir, names=["third"])
+    assert messages == ["third: seeds 0"]
+    assert sorted(p.name for p in call.iterdir() if not p.name.startswith(".")) == [
+        "manifest.json", "third-s0"]
+    reproduce.pack(str(call), str(tmp_path / "out"))
+    reproduce.unpack(str(tmp_path / "out"), str(here))
+    assert reproduce.status(str(here)) == {name: "finished" for name in NAMES}
+    assert list(reproduce.finished_metrics(str(here))) == NAMES
+
+
 def test_locks_are_not_packed(toy, tmp_path, data_dir):
     _run(tmp_path, data_dir, names=["first"])
     assert (tmp_path / ".locks" / "first.lock").exists()
