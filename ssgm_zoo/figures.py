@@ -34,20 +34,15 @@ def _save(fig, output):
 
 def _paletted(image):
     """``image`` (opaque, as matplotlib renders a figure) with a palette of at most 256
-    colours: the same pixels when it has no more colours (grids of digits), else the
-    nearest of 256 (the antialiased edges of curves). About a third of the bytes of
-    matplotlib's RGBA file, for figures that the repository's size budget carries."""
+    colours, by PIL's median cut: the same pixels when it has no more colours (grids of
+    digits), else the nearest of 256 (the antialiased edges of curves). About a third
+    of the bytes of matplotlib's RGBA file, for figures that the repository's size
+    budget carries."""
     from PIL import Image
 
     rgba = image.convert("RGBA")
     rgb = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
-    pixels = np.asarray(rgb)
-    colors, index = np.unique(pixels.reshape(-1, 3), axis=0, return_inverse=True)
-    if len(colors) > 256:
-        return rgb.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    paletted = Image.fromarray(index.reshape(pixels.shape[:2]).astype(np.uint8), mode="P")
-    paletted.putpalette(colors.astype(np.uint8).ravel().tolist())
-    return paletted
+    return rgb.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
 
 
 def plot_curves(run_dirs, metrics, output, x="epoch", labels=None):

@@ -117,6 +117,11 @@ def run_dirs(workdir, run):
             for d in run.get("run_dirs", ())]
 
 
+def _metrics_files(workdir, run):
+    """Where each seed of manifest entry ``run`` writes its final metrics."""
+    return [os.path.join(d, experiment.METRICS_FILE) for d in run_dirs(workdir, run)]
+
+
 def finished_metrics(workdir):
     """``{run name: [final metrics of each finished seed]}`` of a protocol work
     directory, in the manifest's order (runs no seed of which has finished are left
@@ -125,14 +130,13 @@ def finished_metrics(workdir):
     Raises:
         FileNotFoundError: ``workdir`` has no manifest.
     """
-    path = os.path.join(workdir, MANIFEST)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path} does not exist: no protocol has run in {workdir} "
-                                "(tools/reproduce.py FAMILY --workdir=... first).")
+    if not os.path.exists(os.path.join(workdir, MANIFEST)):
+        raise FileNotFoundError(f"{os.path.join(workdir, MANIFEST)} does not exist: no protocol "
+                                f"has run in {workdir} (tools/reproduce.py FAMILY "
+                                "--workdir=... first).")
     out = {}
-    for name, run in files.read_json(path)["runs"].items():
-        done = [os.path.join(d, experiment.METRICS_FILE) for d in run_dirs(workdir, run)]
-        seeds = [files.read_json(f) for f in done if os.path.exists(f)]
+    for name, run in _read_manifest(workdir)["runs"].items():
+        seeds = [files.read_json(f) for f in _metrics_files(workdir, run) if os.path.exists(f)]
         if seeds:
             out[name] = seeds
     return out
@@ -218,8 +222,7 @@ def run_protocol(family_name, workdir, *, data_dir=None, seeds=None, labels=None
                           "command": _command(run, workdir, data_dir, backend, extra),
                           "entry": None if run.entry is None else dict(run.entry)})
             if entry.get("state") == "finished" and all(
-                    os.path.exists(os.path.join(d, experiment.METRICS_FILE))
-                    for d in run_dirs(workdir, entry)):
+                    map(os.path.exists, _metrics_files(workdir, entry))):
                 manifest = _merge_manifest(workdir, family.name, order, {run.name: entry})
                 continue
             blocked = [n for n in run.needs

@@ -13,12 +13,7 @@ import numpy as np
 
 from ssgm_zoo import reproduce
 
-__all__ = ["comparison_table", "run_metrics"]
-
-
-def run_metrics(workdir):
-    """``{run name: [metrics of each finished seed]}``, in the manifest's order."""
-    return reproduce.finished_metrics(workdir)
+__all__ = ["comparison_table"]
 
 
 def _percent(values):
@@ -32,7 +27,7 @@ def comparison_table(workdir, baseline="cnn-mnist-3000-baseline"):
     """Markdown: test and held-out validation error (mean ± sample std over seeds), the
     factor by which each row's mean test error is below the baseline's, steps and
     training time."""
-    runs = run_metrics(workdir)
+    runs = reproduce.finished_metrics(workdir)
     base = runs.get(baseline)
     base_error = None if base is None else np.mean([m["test_error_rate"] for m in base])
     rows = ["| run | model | test error | validation error (500 held-out labels) | "
