@@ -72,9 +72,14 @@ def _named(family, runs, names):
     return [r for r in runs if r.name in set(names)]
 
 
-def _read_manifest(workdir):
+def _read_manifest(workdir, required=False):
+    """The manifest of ``workdir``; an empty one where none exists yet, unless
+    ``required`` (then ``FileNotFoundError`` says that no protocol has run there)."""
     path = os.path.join(workdir, MANIFEST)
     if not os.path.exists(path):
+        if required:
+            raise FileNotFoundError(f"{path} does not exist: no protocol has run in "
+                                    f"{workdir} (tools/reproduce.py FAMILY --workdir=... first).")
         return {"runs": {}}
     return files.read_json(path)
 
@@ -130,12 +135,8 @@ def finished_metrics(workdir):
     Raises:
         FileNotFoundError: ``workdir`` has no manifest.
     """
-    if not os.path.exists(os.path.join(workdir, MANIFEST)):
-        raise FileNotFoundError(f"{os.path.join(workdir, MANIFEST)} does not exist: no protocol "
-                                f"has run in {workdir} (tools/reproduce.py FAMILY "
-                                "--workdir=... first).")
     out = {}
-    for name, run in _read_manifest(workdir)["runs"].items():
+    for name, run in _read_manifest(workdir, required=True)["runs"].items():
         seeds = [files.read_json(f) for f in _metrics_files(workdir, run) if os.path.exists(f)]
         if seeds:
             out[name] = seeds
@@ -279,10 +280,13 @@ def make_entries(workdir, *, data_dir=None, entries_dir=None, names=None):
         data_dir: the datasets' folder.
         entries_dir: where records and entry folders go (default: the family's).
         names: only these runs.
+
+    Raises:
+        FileNotFoundError: ``workdir`` has no manifest.
     """
     from ssgm_zoo.zoo import publishing
 
-    manifest = _read_manifest(workdir)
+    manifest = _read_manifest(workdir, required=True)
     family = families.get(manifest["family"])
     records = []
     for name, run in manifest["runs"].items():

@@ -89,6 +89,8 @@ def test_a_work_directory_moved_elsewhere_is_read_where_it_is(toy, tmp_path, dat
     assert not (tmp_path / "first_machine").exists()
     with pytest.raises(FileNotFoundError, match="no protocol has run"):
         reproduce.finished_metrics(str(tmp_path / "elsewhere"))
+    with pytest.raises(FileNotFoundError, match="no protocol has run"):  # was a KeyError
+        reproduce.make_entries(str(tmp_path / "elsewhere"))
 
 
 def test_a_call_given_only_the_manifest_trains_its_rows_and_unpacks_beside_the_rest(
