@@ -1,5 +1,5 @@
-"""The training commands in docs/ (the pending GPU runs above all) parse, and name
-their data folder.
+"""The training commands in docs/ (the pending GPU runs above all) and README.md
+parse, and name their data folder.
 
 A GPU session runs them as written; an override the tools cannot parse
 (a misspelt field, a value of the wrong type) would fail there, after the
@@ -7,7 +7,8 @@ machine was started; so would a command without ``--data_dir``, whose data
 tensorflow-datasets would try to download on a machine with neither
 tensorflow-datasets nor a network. They are parsed as the tools parse them
 (``ssgm_zoo.config.parse_flags``). Shell loops (``for V in "a" "b"; do``,
-``for A in elu relu; do``) are expanded with each of their values.
+``for A in elu relu; do``) are expanded with each of their values, and lines
+continued with a backslash are joined.
 """
 
 import itertools
@@ -26,8 +27,9 @@ _TRAIN = re.compile(r"python tools/(?:train|benchmark)\.py ([^`\n;]*)")
 
 
 def _commands():
-    for doc in sorted((REPO / "docs").glob("*.md")):
-        for span in re.findall(r"`([^`]+)`|^    (.+)$", doc.read_text(), re.M):
+    for doc in sorted((REPO / "docs").glob("*.md")) + [REPO / "README.md"]:
+        text = re.sub(r"\\\n\s*", " ", doc.read_text())
+        for span in re.findall(r"`([^`]+)`|^    (.+)$", text, re.M):
             span = span[0] or span[1]
             loops = {name: re.findall(r'"([^"]*)"', values) if '"' in values else values.split()
                      for name, values in _LOOP.findall(span)}

@@ -68,7 +68,7 @@ def protocol(seeds=None, labels=None):
     seeds = tuple(seeds or SEEDS)
     runs = []
     for n in labels or LABELS:
-        # float16 weights: 4.4 MB instead of 8.8 (the repository's size budget).
+        # float16 weights: 4.5 MB instead of about 9 (the repository's size budget).
         entry = ({"description": f"Semi-supervised GAN (feature matching) on MNIST with {n} "
                                  "balanced labels; classifies with the discriminator's "
                                  "weight average, its weights stored in float16.",
