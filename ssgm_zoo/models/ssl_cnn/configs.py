@@ -86,7 +86,7 @@ def apply_technique(config, technique):
 
 
 def use_network(config, network):
-    """The ``convnet`` (GPU) or the lab's CNN for ``config``'s model."""
+    """The deeper ``convnet`` or the lab's CNN for ``config``'s model."""
     if network not in NETWORKS:
         raise ValueError(f"Unknown network {network!r}; expected one of {', '.join(NETWORKS)}.")
     config.model.network = network

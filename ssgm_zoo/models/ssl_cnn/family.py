@@ -51,7 +51,7 @@ def results_table(records):
 
 def protocol(seeds=None, labels=None):
     """Every row of the comparison: the baseline, each technique, each method on the
-    lab's CNN, the Ladder network, and the methods on the deeper CNN (a GPU's runs).
+    lab's CNN, the Ladder network, and the methods on the deeper CNN (for a GPU).
 
     Two runs make zoo entries: the Ladder network, the best model (the lowest
     validation error of our runs, tied since 2026-12-07 with the CNN entry's:
