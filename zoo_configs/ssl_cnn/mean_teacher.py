@@ -1,8 +1,8 @@
 """Mean teacher (Tarvainen & Valpola 2017) on MNIST with 3,000 labels.
 
 Usage: ``--config=zoo_configs/ssl_cnn/mean_teacher.py:lab`` (the PyTorch
-example's CNN, trains on a CPU) or ``:convnet`` (the deeper CNN: about 1.5 s a
-step on a 2-core CPU, so for a GPU);
+example's CNN, trains on a CPU) or ``:convnet`` (the deeper CNN, for a GPU: a
+seed takes about 4 hours on a 2-core CPU, ``docs/ssl_cnn.md``);
 add ``,smoke`` for a seconds-long CPU run.
 
 On top of the lab's best supervised settings (Nesterov momentum, affine and

@@ -1,8 +1,7 @@
 """Pseudo-labeling (Lee 2013) on MNIST with 3,000 labels.
 
 Usage: ``--config=zoo_configs/ssl_cnn/pseudo_label.py:lab`` (the PyTorch
-example's CNN, trains on a CPU) or ``:convnet`` (the deeper CNN: about 1.5 s a
-step on a 2-core CPU, so for a GPU);
+example's CNN, trains on a CPU) or ``:convnet`` (the deeper CNN, for a GPU);
 add ``,smoke`` for a seconds-long CPU run. ``--config.model.threshold=0``
 gives Lee's original (every target counts).
 
