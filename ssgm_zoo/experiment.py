@@ -75,7 +75,8 @@ def _now():
 
 
 def prepare(config, workdir=None, *, data_dir=None, verbose=1,
-            eval_splits=("validation", "test"), splits=None, device_cache=None):
+            eval_splits=("validation", "test"), splits=None, device_cache=None,
+            branch_from=None):
     """Data, model and ``Trainer`` for ``config`` (what ``run`` and the benchmark share).
 
     Args:
@@ -87,6 +88,8 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         splits: the dataset's splits if already loaded (the seeds of a
             multi-seed run share them).
         device_cache: shared by the trainers of a multi-seed run (see ``Trainer``).
+        branch_from: a checkpoint of another run of this config, except for a
+            learning-rate decay not begun there, to begin at (``Trainer.branch``).
 
     Returns:
         ``(trainer, run_data, resolved_config_dict)``.
@@ -133,8 +136,10 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         upgrade_fingerprint=lambda old: fingerprint(family.upgrade_config(old)),
         device_cache=device_cache,
     )
+    if branch_from:
+        trainer.branch(branch_from, optimizer_of=lambda fingerprint: fingerprint["train"]["optimizer"])
     # Written once the config has built a model and its trainer: a config they
-    # refuse leaves the run directory as it was.
+    # refuse (or a branch refused) leaves the run directory as it was.
     if workdir:
         os.makedirs(workdir, exist_ok=True)
         files.atomic_write_json(os.path.join(workdir, "run_config.json"), resolved, indent=2,
@@ -233,7 +238,7 @@ def seed_workdir(workdir, seed, num_seeds):
 
 
 def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None,
-              seed_loop="auto"):
+              seed_loop="auto", branch_from=None):
     """Trains ``config`` with each of ``seeds``, as one program where the backend allows.
 
     Every seed gets the run directory a single run of it writes
@@ -244,6 +249,9 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
     ``deadline`` (a ``time.monotonic()`` value) stops the seeds at a checkpoint
     once it has passed; the run then resumes with the same call. ``seed_loop``
     is ``MultiSeedTrainer``'s (how one JAX program runs the seeds).
+    ``branch_from`` begins a single seed's new run at another run's checkpoint
+    (``Trainer.branch``: the configs may differ only by a learning-rate decay
+    not begun there); the same call resumes it.
 
     Each run directory's lock (``<run dir>/.lock``) is held while training, so
     a second process started on one of them stops before it reads or writes
@@ -269,7 +277,8 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
     seeds = [int(s) for s in seeds]
     workdirs = [seed_workdir(workdir, seed, len(seeds)) for seed in seeds]
     with locks.hold_run_dirs(workdirs):
-        runs = prepare_seeds(config, seeds, workdirs, data_dir=data_dir, verbose=verbose)
+        runs = prepare_seeds(config, seeds, workdirs, data_dir=data_dir, verbose=verbose,
+                             branch_from=branch_from)
         resumed_from = [trainer.latest_checkpoint() for trainer, _, _ in runs]
         multi = MultiSeedTrainer([trainer for trainer, _, _ in runs], seed_loop=seed_loop)
         multi.fit(deadline)
@@ -283,13 +292,14 @@ def run_seeds(config, workdir, seeds, *, data_dir=None, verbose=1, deadline=None
 
 
 def prepare_seeds(config, seeds, workdirs=None, *, data_dir=None, verbose=1,
-                  eval_splits=("validation", "test"), splits=None):
+                  eval_splits=("validation", "test"), splits=None, branch_from=None):
     """``prepare`` for each of ``seeds``, sharing the loaded splits and the arrays on
     the device (what ``run_seeds`` and the benchmark train with ``MultiSeedTrainer``).
 
     Args:
         workdirs: one run directory per seed, or None to keep nothing on disk.
         splits: the dataset's splits if already loaded.
+        branch_from: ``prepare``'s, for a single seed.
 
     Returns:
         ``[(trainer, run_data, resolved_config_dict)]``, one per seed.
@@ -297,6 +307,9 @@ def prepare_seeds(config, seeds, workdirs=None, *, data_dir=None, verbose=1,
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"Give one or more distinct seeds, got {seeds}.")
+    if branch_from and len(seeds) > 1:
+        raise ValueError(f"A branch begins one run at one checkpoint ({branch_from}); got "
+                         f"{len(seeds)} seeds: branch each seed's run on its own.")
     if splits is None:
         resolved = _to_dict(config)
         splits = data.load_splits(resolved["dataset"], data_dir=data_dir,
@@ -306,6 +319,7 @@ def prepare_seeds(config, seeds, workdirs=None, *, data_dir=None, verbose=1,
         seeded = _to_dict(config)
         seeded["seed"] = seed
         runs.append(prepare(seeded, workdir, data_dir=data_dir, verbose=verbose,
+                            branch_from=branch_from,
                             eval_splits=eval_splits, splits=splits, device_cache=cache))
     return runs
 
@@ -328,6 +342,8 @@ def _finish(workdir, trainer, run_data, resolved, started, started_at, resumed_f
     metrics["final_session_wall_seconds"] = time.time() - started
     metrics["finished"] = _now()
     metrics["device"] = _device_description()
+    if trainer.branched_from:
+        metrics["branched_from"] = trainer.branched_from
 
     session = {"started": started_at, "finished": metrics["finished"],
                "resumed_from": resumed_from, "epochs_done": trainer.epoch,

@@ -6,7 +6,9 @@
 
 Writes the resolved config, labeled indices, logs, checkpoints, the trained
 model (``workdir/model``) and ``metrics.json``; run it again on the same
-workdir to resume.
+workdir to resume. ``--branch_from=<run>/checkpoints/epoch_NNNNNN`` begins a
+new run at another run's checkpoint, to try a learning-rate decay from there
+without training the steps before it again.
 """
 
 import os
@@ -32,6 +34,12 @@ _DATA_DIR = flags.DEFINE_string(
 _BACKEND = flags.DEFINE_enum("backend", None, ["tensorflow", "jax"],
                              "Keras backend (default: $KERAS_BACKEND or tensorflow).")
 _QUIET = flags.DEFINE_bool("quiet", False, "No progress bar.")
+_BRANCH_FROM = flags.DEFINE_string(
+    "branch_from", None,
+    "A checkpoint folder of another run (<run>/checkpoints/epoch_NNNNNN) to begin this one at, "
+    "when their configs differ only by a learning-rate decay (train.optimizer.linear_decay) "
+    "that begins at its step or later. --workdir must be a new run's, or this branch's (it "
+    "then resumes).")
 flags.mark_flags_as_required(["config", "workdir"])
 
 
@@ -51,7 +59,8 @@ def main(argv):
     try:
         results = experiment.run_seeds(config, _WORKDIR.value, seeds, data_dir=_DATA_DIR.value,
                                        verbose=0 if _QUIET.value else 1,
-                                       seed_loop=_SEED_LOOP.value)
+                                       seed_loop=_SEED_LOOP.value,
+                                       branch_from=_BRANCH_FROM.value)
     except locks.RunDirectoryBusy as busy:
         raise SystemExit(f"train: {busy}") from None
     for metrics in results:

@@ -246,6 +246,7 @@ class Trainer:
         self.fingerprint = json.loads(json.dumps(fingerprint, default=str))
         self.upgrade_fingerprint = upgrade_fingerprint or (lambda old: old)
         self.history = []
+        self.branched_from = None  # set by branch(): the checkpoint this run began at
         self.epoch = 0  # epochs completed
         self.epochs_trained = 0  # of them, those this object trained (not restored)
         self.stopped_early = False  # by fit's deadline
@@ -288,15 +289,7 @@ class Trainer:
         }
 
         names = [o.name for o in self.objectives]
-        per_objective = isinstance(optimizer, dict) and set(optimizer) == set(names) and all(
-            isinstance(v, dict) for v in optimizer.values()
-        )
-        total_steps = self.epochs * self.steps_per_epoch
-        self.optimizers = [
-            make_optimizer(optimizer[name], total_steps, path=f"train.optimizer.{name}")
-            if per_objective else make_optimizer(optimizer, total_steps)
-            for name in names
-        ]
+        self.optimizers = self._make_optimizers(optimizer, self.epochs * self.steps_per_epoch)
         self._objective_variables = [list(model.objective_variables(n)) for n in names]
         if getattr(model, "disjoint_objectives", False):
             self._check_disjoint()
@@ -304,6 +297,16 @@ class Trainer:
             opt.build(variables)
         model.reset_random_state(self.seed)
         self._build_steps()
+
+    def _make_optimizers(self, optimizer, total_steps=None):
+        """One optimizer per objective from the ``optimizer`` spec (see ``__init__``)."""
+        names = [o.name for o in self.objectives]
+        per_objective = isinstance(optimizer, dict) and set(optimizer) == set(names) and all(
+            isinstance(v, dict) for v in optimizer.values()
+        )
+        return [make_optimizer(optimizer[name], total_steps, path=f"train.optimizer.{name}")
+                if per_objective else make_optimizer(optimizer, total_steps)
+                for name in names]
 
     def _streams_of(self, objective):
         return tuple(self.streams if objective.streams is None else objective.streams)
@@ -682,6 +685,8 @@ class Trainer:
         state = {"epoch": self.epoch, "step": self.epoch * self.steps_per_epoch,
                  "seed": self.seed, "backend": self.backend, "fingerprint": self.fingerprint,
                  "history": self.history, "tf_random_alg": self.tf_random_alg or "auto_select"}
+        if self.branched_from:
+            state["branched_from"] = self.branched_from
         return checkpoints.save(self._checkpoint_root(), self.epoch, model=self.model,
                                 optimizers=self._optimizer_map(), trainer_state=state,
                                 keep=self.keep_checkpoints)
@@ -703,6 +708,11 @@ class Trainer:
         if state["seed"] != self.seed:
             raise ValueError(f"Checkpoint {path} has seed {state['seed']}, this run {self.seed}.")
         checkpoints.restore(path, model=self.model, optimizers=self._optimizer_map())
+        self._adopt(state)
+        return path
+
+    def _adopt(self, state):
+        """Takes the counters and history of a restored checkpoint's trainer ``state``."""
         # A run goes on drawing as it began (runs from before 0.3: TF's default).
         alg = state.get("tf_random_alg", "auto_select")
         alg = None if alg == "auto_select" else alg
@@ -711,7 +721,94 @@ class Trainer:
             self._build_tensorflow()  # fresh traces, drawn with the run's algorithm
         self.epoch = state["epoch"]
         self.history = state["history"]
-        return path
+        self.branched_from = state.get("branched_from")
+
+    def branch(self, path, optimizer_of):
+        """Begins this run at ``path``, a checkpoint of another run whose configuration
+        differs from this one's only by learning-rate decay not yet begun at that step.
+
+        Up to the checkpoint both runs took the same steps with the same
+        learning rates, so (resume being exact) the branch is the run this
+        configuration makes from step 0, without training those steps again:
+        e.g. a run with a constant learning rate, branched at step 7,500 into
+        one whose ``linear_decay`` starts there. The checkpoint is written to
+        this run's folder under this run's fingerprint, with the optimizer
+        state carried over (a constant learning rate's variable excepted),
+        ``branched_from`` in its trainer state, and the records up to it in the
+        metric files; ``fit`` then resumes from it.
+
+        Args:
+            path: the checkpoint folder (``<run>/checkpoints/epoch_NNNNNN``).
+            optimizer_of: maps a fingerprint to its run's optimizer spec (the
+                ``optimizer`` argument), to rebuild the source's optimizers.
+
+        A work directory already branched from ``path`` is left as it is (``fit``
+        resumes it), so the command that began a branch also resumes it.
+
+        Returns:
+            The checkpoint written in this run's folder, or None if it was there.
+
+        Raises:
+            ValueError: no work directory, one that holds another run's
+                checkpoint, ``path`` not a checkpoint, another seed, a
+                checkpoint past this run's end, or configurations that differ
+                otherwise (named).
+        """
+        if not self.workdir:
+            raise ValueError("A branch is written to a work directory: give workdir.")
+        latest = self.latest_checkpoint()
+        if latest:
+            with open(os.path.join(latest, checkpoints.TRAINER_FILE)) as f:
+                began = (json.load(f).get("branched_from") or {}).get("checkpoint")
+            if began == os.path.abspath(path):
+                return None
+            raise ValueError(f"{self.workdir} already holds {latest}, not a branch from {path}: "
+                             "branch into a fresh work directory.")
+        trainer_file = os.path.join(path, checkpoints.TRAINER_FILE)
+        if not os.path.isfile(trainer_file):
+            raise ValueError(f"{path} is not a checkpoint folder (it has no "
+                             f"{checkpoints.TRAINER_FILE}).")
+        with open(trainer_file) as f:
+            state = json.load(f)
+        step = int(state["step"])
+        old = json.loads(json.dumps(self.upgrade_fingerprint(state["fingerprint"]), default=str))
+        theirs, ours = _without_decay_from(old, step), _without_decay_from(self.fingerprint, step)
+        if theirs != ours:
+            raise ValueError(
+                f"Checkpoint {path} (step {step}) cannot begin this run: the configurations "
+                f"differ in more than a learning-rate decay starting at step {step} or later "
+                f"({_first_difference(theirs, ours)}).")
+        if state["seed"] != self.seed:
+            raise ValueError(f"Checkpoint {path} has seed {state['seed']}, this run {self.seed}.")
+        if state["epoch"] > self.epochs:
+            raise ValueError(f"Checkpoint {path} is at epoch {state['epoch']}, past this run's "
+                             f"last ({self.epochs}).")
+        sources = self._make_optimizers(optimizer_of(old))
+        for optimizer, variables in zip(sources, self._objective_variables):
+            optimizer.build(variables)
+        checkpoints.restore(path, model=self.model, optimizers={
+            o.name: (opt, v) for o, opt, v in zip(self.objectives, sources,
+                                                  self._objective_variables)})
+        for source, optimizer in zip(sources, self.optimizers):
+            # A constant learning rate is a variable of Keras's optimizers, a schedule is not.
+            theirs = [v for v in source.variables if v.name != "learning_rate"]
+            ours = [v for v in optimizer.variables if v.name != "learning_rate"]
+            if [v.name for v in theirs] != [v.name for v in ours]:
+                raise ValueError(f"Checkpoint {path}: its optimizer's variables "
+                                 f"{[v.name for v in theirs]} are not this run's "
+                                 f"{[v.name for v in ours]}.")
+            for a, b in zip(theirs, ours):
+                b.assign(a.value)
+        self._adopt({**state, "branched_from": {"checkpoint": os.path.abspath(path),
+                                                "step": step}})
+        log = RunLog(self.workdir)
+        try:
+            log.truncate(0)
+            for record in self.history:
+                log.write(record)
+        finally:
+            log.close()
+        return self.save_checkpoint()
 
 
 _TF_STATELESS = ("stateless_normal", "stateless_uniform", "stateless_truncated_normal")
@@ -761,6 +858,17 @@ def _schedule_and_shapes(trainer):
     return (trainer.backend, trainer.steps_per_epoch, trainer.epochs,
             trainer.steps_per_execution, trainer.batch_sizes, trainer.streams,
             [o.name for o in trainer.objectives], [tuple(v.shape) for v in trainer.model.variables])
+
+
+def _without_decay_from(fingerprint, step):
+    """``fingerprint`` less every ``linear_decay`` that begins at ``step`` or later (the
+    learning rate is the same without it up to ``step``)."""
+    if isinstance(fingerprint, dict):
+        return {k: _without_decay_from(v, step) for k, v in fingerprint.items()
+                if not (k == "linear_decay" and (v is None or int(v[0]) >= step))}
+    if isinstance(fingerprint, list):
+        return [_without_decay_from(v, step) for v in fingerprint]
+    return fingerprint
 
 
 def _first_difference(old, new, where=""):
