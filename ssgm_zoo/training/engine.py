@@ -735,15 +735,14 @@ class Trainer:
         this run's folder under this run's fingerprint, with the optimizer
         state carried over (a constant learning rate's variable excepted),
         ``branched_from`` in its trainer state, and the records up to it in the
-        metric files; ``fit`` then resumes from it.
+        metric files; ``fit`` then resumes from it. A work directory already
+        branched from ``path`` is left as it is (``fit`` resumes it), so the
+        command that began a branch also resumes it.
 
         Args:
             path: the checkpoint folder (``<run>/checkpoints/epoch_NNNNNN``).
             optimizer_of: maps a fingerprint to its run's optimizer spec (the
                 ``optimizer`` argument), to rebuild the source's optimizers.
-
-        A work directory already branched from ``path`` is left as it is (``fit``
-        resumes it), so the command that began a branch also resumes it.
 
         Returns:
             The checkpoint written in this run's folder, or None if it was there.
