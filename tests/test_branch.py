@@ -22,8 +22,16 @@ def trainer(workdir, optimizer, epochs=4, seed=0):
     return Trainer(NoisyAutoencoder(seed=seed), train_data={"unlabeled": {"x": X}},
                    batch_sizes={"unlabeled": 20}, steps_per_epoch=3, epochs=epochs,
                    optimizer=optimizer, seed=0, workdir=str(workdir), steps_per_execution=3,
-                   verbose=0, fingerprint={"optimizer": optimizer, "other": 1},
+                   verbose=0, fingerprint={"optimizer": optimizer, "other": 1}, jit_compile=False,
                    eval_data={"validation": {"x": X[:40], "y": np.zeros(40, "int32")}})
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """The step-6 checkpoint of a run with a constant learning rate."""
+    workdir = tmp_path_factory.mktemp("constant")
+    trainer(workdir, CONSTANT, epochs=2).fit()
+    return workdir / "checkpoints" / "epoch_000002"
 
 
 def optimizer_of(fingerprint):
@@ -38,17 +46,19 @@ def lines(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_a_branch_where_its_decay_begins_ends_as_the_decayed_run_made_from_step_0(tmp_path):
+def test_a_branch_where_its_decay_begins_ends_as_the_decayed_run_made_from_step_0(
+        tmp_path, source):
     straight = trainer(tmp_path / "straight", DECAY)
     straight.fit()
-    trainer(tmp_path / "constant", CONSTANT, epochs=2).fit()
-    source = tmp_path / "constant" / "checkpoints" / "epoch_000002"
-
-    branch = trainer(tmp_path / "branch", DECAY, seed=9)  # other init: all from the checkpoint
+    branch = trainer(tmp_path / "branch", DECAY, epochs=3, seed=9)  # other init: all restored
     written = branch.branch(str(source), optimizer_of)
     assert os.path.basename(written) == "epoch_000002" and branch.epoch == 2
-    history = branch.fit()
-    for a, b in zip(weights(straight), weights(branch)):
+    branch.fit()
+    # The command that began the branch resumes it (here: taken on to epoch 4).
+    again = trainer(tmp_path / "branch", DECAY, seed=9)
+    assert again.branch(str(source), optimizer_of) is None
+    history = again.fit()
+    for a, b in zip(weights(straight), weights(again)):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert [r["epoch"] for r in history] == [1, 2, 3, 4]
     assert [r["train_loss"] for r in history] == pytest.approx(
@@ -59,27 +69,14 @@ def test_a_branch_where_its_decay_begins_ends_as_the_decayed_run_made_from_step_
                         "trainer.json").read_text())
     assert state["branched_from"] == {"checkpoint": str(source), "step": 6}
     assert state["fingerprint"]["optimizer"]["linear_decay"] == [6, 12]
-    # The decay changed the end: the constant run taken on to epoch 4 differs.
+    # The decay changed the end: the same run with a constant learning rate differs.
     longer = trainer(tmp_path / "constant", CONSTANT)
     longer.fit()
     assert not all(np.allclose(a.value, b.value) for a, b in
-                   zip(longer.model.trainable_variables, branch.model.trainable_variables))
-
-
-def test_the_same_branch_again_resumes_and_another_checkpoint_is_refused(tmp_path):
-    trainer(tmp_path / "constant", CONSTANT, epochs=2).fit()
-    source = tmp_path / "constant" / "checkpoints" / "epoch_000002"
-    first = trainer(tmp_path / "branch", DECAY, epochs=3)
-    first.branch(str(source), optimizer_of)
-    first.fit()
-    again = trainer(tmp_path / "branch", DECAY)
-    assert again.branch(str(source), optimizer_of) is None  # left as it was
-    assert [r["epoch"] for r in again.fit()] == [1, 2, 3, 4]
-    other = trainer(tmp_path / "elsewhere", CONSTANT, epochs=1)
-    other.fit()
+                   zip(longer.model.trainable_variables, again.model.trainable_variables))
+    # A work directory holding another run's checkpoints is not branched into.
     with pytest.raises(ValueError, match="already holds .*not a branch from"):
-        trainer(tmp_path / "branch", DECAY).branch(
-            str(tmp_path / "elsewhere" / "checkpoints" / "epoch_000001"), optimizer_of)
+        trainer(tmp_path / "constant", DECAY).branch(str(source), optimizer_of)
 
 
 @pytest.mark.parametrize("optimizer, message", [
@@ -88,9 +85,7 @@ def test_the_same_branch_again_resumes_and_another_checkpoint_is_refused(tmp_pat
     ({**DECAY, "learning_rate": 0.01}, r"optimizer.learning_rate: checkpoint 0.05, now 0.01"),
 ])
 def test_a_branch_whose_steps_before_the_checkpoint_would_differ_is_refused(
-        tmp_path, optimizer, message):
-    trainer(tmp_path / "constant", CONSTANT, epochs=2).fit()
-    source = tmp_path / "constant" / "checkpoints" / "epoch_000002"
+        tmp_path, source, optimizer, message):
     with pytest.raises(ValueError, match=message):
         trainer(tmp_path / "branch", optimizer).branch(str(source), optimizer_of)
     assert not (tmp_path / "branch").exists()  # nothing written
@@ -111,6 +106,7 @@ def toy(monkeypatch):
 def _config(**optimizer):
     config = importlib.import_module("tests.toy_family.config").get_config()
     config.train.epochs = 2
+    config.train.jit_compile = False
     config.train.optimizer = {"name": "sgd", "learning_rate": 0.1, **optimizer}
     return config
 
