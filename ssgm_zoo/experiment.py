@@ -137,7 +137,7 @@ def prepare(config, workdir=None, *, data_dir=None, verbose=1,
         device_cache=device_cache,
     )
     if branch_from:
-        trainer.branch(branch_from, optimizer_of=lambda fingerprint: fingerprint["train"]["optimizer"])
+        trainer.branch(branch_from, optimizer_of=lambda old: old["train"]["optimizer"])
     # Written once the config has built a model and its trainer: a config they
     # refuse (or a branch refused) leaves the run directory as it was.
     if workdir:
