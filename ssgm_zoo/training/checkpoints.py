@@ -29,8 +29,8 @@ import numpy as np
 
 from ssgm_zoo import files
 
-__all__ = ["variable_paths", "save", "restore", "latest", "CheckpointError", "STATE_FILE",
-           "TRAINER_FILE"]
+__all__ = ["variable_paths", "save", "restore", "read_state", "latest", "CheckpointError",
+           "STATE_FILE", "TRAINER_FILE"]
 
 STATE_FILE = "state.npz"
 TRAINER_FILE = "trainer.json"
@@ -164,6 +164,19 @@ def _assign(variable, array, key, path):
     variable.assign(array)
 
 
+def read_state(path):
+    """The trainer state (``trainer.json``) of checkpoint folder ``path``.
+
+    Raises:
+        CheckpointError: ``path`` is not a checkpoint folder.
+    """
+    trainer_file = os.path.join(path, TRAINER_FILE)
+    if not os.path.isfile(trainer_file):
+        raise CheckpointError(f"{path} is not a checkpoint folder (it has no {TRAINER_FILE}).")
+    with open(trainer_file) as f:
+        return json.load(f)
+
+
 def restore(path, *, model, optimizers):
     """Loads checkpoint ``path`` into ``model`` and ``optimizers``; returns its trainer state.
 
@@ -172,8 +185,7 @@ def restore(path, *, model, optimizers):
             each optimizer updates) differ from the model's; the message
             names them.
     """
-    with open(os.path.join(path, TRAINER_FILE)) as f:
-        state = json.load(f)
+    state = read_state(path)
     with np.load(os.path.join(path, STATE_FILE)) as stored:
         arrays = {k: stored[k] for k in stored.files}
     if "model/00000" in arrays and "optimizer_variables" not in state:

@@ -42,7 +42,7 @@ import numpy as np
 from ssgm_zoo.models.base import Objective, ZooModel
 from ssgm_zoo.training import checkpoints
 from ssgm_zoo.training.logs import RunLog
-from ssgm_zoo.training.optimizers import make_optimizer
+from ssgm_zoo.training.optimizers import make_optimizer, without_decay_from
 
 __all__ = ["Trainer", "MultiSeedTrainer", "TrainingDivergedError", "batch_indices",
            "xla_compiled"]
@@ -696,20 +696,31 @@ class Trainer:
         path = path or self.latest_checkpoint()
         if path is None:
             return None
-        with open(os.path.join(path, checkpoints.TRAINER_FILE)) as f:
-            state = json.load(f)
-        old = json.loads(json.dumps(self.upgrade_fingerprint(state["fingerprint"]), default=str))
-        if old != self.fingerprint:
+        state, difference = self._read_checkpoint(path)
+        if difference:
             raise ValueError(
                 f"Checkpoint {path} was written by a run with a different configuration "
-                f"({_first_difference(old, self.fingerprint)}); use a fresh work directory, or "
-                "the same configuration to resume."
+                f"({difference}); use a fresh work directory, or the same configuration to "
+                "resume."
             )
-        if state["seed"] != self.seed:
-            raise ValueError(f"Checkpoint {path} has seed {state['seed']}, this run {self.seed}.")
         checkpoints.restore(path, model=self.model, optimizers=self._optimizer_map())
         self._adopt(state)
         return path
+
+    def _read_checkpoint(self, path, compared=lambda fingerprint, step: fingerprint):
+        """Checkpoint ``path``'s trainer state (its fingerprint in today's form) and
+        where that fingerprint differs from this run's once both pass through
+        ``compared(fingerprint, step)`` (None if nowhere); with the same
+        configuration, another seed's is refused."""
+        state = checkpoints.read_state(path)
+        old = json.loads(json.dumps(self.upgrade_fingerprint(state["fingerprint"]), default=str))
+        theirs = compared(old, int(state["step"]))
+        ours = compared(self.fingerprint, int(state["step"]))
+        if theirs != ours:
+            return {**state, "fingerprint": old}, _first_difference(theirs, ours)
+        if state["seed"] != self.seed:
+            raise ValueError(f"Checkpoint {path} has seed {state['seed']}, this run {self.seed}.")
+        return {**state, "fingerprint": old}, None
 
     def _adopt(self, state):
         """Takes the counters and history of a restored checkpoint's trainer ``state``."""
@@ -757,32 +768,22 @@ class Trainer:
             raise ValueError("A branch is written to a work directory: give workdir.")
         latest = self.latest_checkpoint()
         if latest:
-            with open(os.path.join(latest, checkpoints.TRAINER_FILE)) as f:
-                began = (json.load(f).get("branched_from") or {}).get("checkpoint")
-            if began == os.path.abspath(path):
+            began = checkpoints.read_state(latest).get("branched_from") or {}
+            if began.get("checkpoint") == os.path.abspath(path):
                 return None
             raise ValueError(f"{self.workdir} already holds {latest}, not a branch from {path}: "
                              "branch into a fresh work directory.")
-        trainer_file = os.path.join(path, checkpoints.TRAINER_FILE)
-        if not os.path.isfile(trainer_file):
-            raise ValueError(f"{path} is not a checkpoint folder (it has no "
-                             f"{checkpoints.TRAINER_FILE}).")
-        with open(trainer_file) as f:
-            state = json.load(f)
+        state, difference = self._read_checkpoint(path, without_decay_from)
         step = int(state["step"])
-        old = json.loads(json.dumps(self.upgrade_fingerprint(state["fingerprint"]), default=str))
-        theirs, ours = _without_decay_from(old, step), _without_decay_from(self.fingerprint, step)
-        if theirs != ours:
+        if difference:
             raise ValueError(
                 f"Checkpoint {path} (step {step}) cannot begin this run: the configurations "
                 f"differ in more than a learning-rate decay starting at step {step} or later "
-                f"({_first_difference(theirs, ours)}).")
-        if state["seed"] != self.seed:
-            raise ValueError(f"Checkpoint {path} has seed {state['seed']}, this run {self.seed}.")
+                f"({difference}).")
         if state["epoch"] > self.epochs:
             raise ValueError(f"Checkpoint {path} is at epoch {state['epoch']}, past this run's "
                              f"last ({self.epochs}).")
-        sources = self._make_optimizers(optimizer_of(old))
+        sources = self._make_optimizers(optimizer_of(state["fingerprint"]))
         for optimizer, variables in zip(sources, self._objective_variables):
             optimizer.build(variables)
         checkpoints.restore(path, model=self.model, optimizers={
@@ -790,13 +791,13 @@ class Trainer:
                                                   self._objective_variables)})
         for source, optimizer in zip(sources, self.optimizers):
             # A constant learning rate is a variable of Keras's optimizers, a schedule is not.
-            theirs = [v for v in source.variables if v.name != "learning_rate"]
-            ours = [v for v in optimizer.variables if v.name != "learning_rate"]
-            if [v.name for v in theirs] != [v.name for v in ours]:
+            carried = [v for v in source.variables if v.name != "learning_rate"]
+            kept = [v for v in optimizer.variables if v.name != "learning_rate"]
+            if [v.name for v in carried] != [v.name for v in kept]:
                 raise ValueError(f"Checkpoint {path}: its optimizer's variables "
-                                 f"{[v.name for v in theirs]} are not this run's "
-                                 f"{[v.name for v in ours]}.")
-            for a, b in zip(theirs, ours):
+                                 f"{[v.name for v in carried]} are not this run's "
+                                 f"{[v.name for v in kept]}.")
+            for a, b in zip(carried, kept):
                 b.assign(a.value)
         self._adopt({**state, "branched_from": {"checkpoint": os.path.abspath(path),
                                                 "step": step}})
@@ -857,17 +858,6 @@ def _schedule_and_shapes(trainer):
     return (trainer.backend, trainer.steps_per_epoch, trainer.epochs,
             trainer.steps_per_execution, trainer.batch_sizes, trainer.streams,
             [o.name for o in trainer.objectives], [tuple(v.shape) for v in trainer.model.variables])
-
-
-def _without_decay_from(fingerprint, step):
-    """``fingerprint`` less every ``linear_decay`` that begins at ``step`` or later (the
-    learning rate is the same without it up to ``step``)."""
-    if isinstance(fingerprint, dict):
-        return {k: _without_decay_from(v, step) for k, v in fingerprint.items()
-                if not (k == "linear_decay" and (v is None or int(v[0]) >= step))}
-    if isinstance(fingerprint, list):
-        return [_without_decay_from(v, step) for v in fingerprint]
-    return fingerprint
 
 
 def _first_difference(old, new, where=""):

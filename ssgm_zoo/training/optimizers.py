@@ -27,7 +27,7 @@ would not move the weights), so that lengthening a config's
 import keras
 from keras import ops
 
-__all__ = ["WithoutBiasCorrection", "LinearDecayToZero", "make_optimizer"]
+__all__ = ["WithoutBiasCorrection", "LinearDecayToZero", "make_optimizer", "without_decay_from"]
 
 
 @keras.saving.register_keras_serializable(package="ssgm_zoo")
@@ -136,3 +136,24 @@ def make_optimizer(spec, total_steps=None, path="train.optimizer"):
         return keras.optimizers.get({"class_name": name, "config": spec})
     except (ValueError, TypeError) as error:
         raise ValueError(f"{path} {dict(name=name, **spec)!r}: {error}") from error
+
+
+def without_decay_from(spec, step):
+    """``spec`` (or any JSON value holding specs) less every ``linear_decay`` that
+    begins at ``step`` or later: up to ``step`` the learning rate is the same without it.
+
+    Two runs whose configurations are equal after this took the same steps up to
+    ``step`` (what ``Trainer.branch`` relies on).
+
+    Example:
+    >>> without_decay_from({"name": "sgd", "linear_decay": [7500, 10000]}, 7500)
+    {'name': 'sgd'}
+    >>> without_decay_from({"name": "sgd", "linear_decay": [5000, 10000]}, 7500)
+    {'name': 'sgd', 'linear_decay': [5000, 10000]}
+    """
+    if isinstance(spec, dict):
+        return {k: without_decay_from(v, step) for k, v in spec.items()
+                if not (k == "linear_decay" and (v is None or int(v[0]) >= step))}
+    if isinstance(spec, list):
+        return [without_decay_from(v, step) for v in spec]
+    return spec
